@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Attendance",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "attendance-fcgi", targets: ["attendance-fcgi"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: The pure attendance core: dates, zones, policy, balance. No I/O.
+        .target(name: "AttendanceCore"),
+
+        // MARK: Request and response values shared by the FastCGI layer and the web layer.
+        .target(name: "HTTPMessage"),
+
+        // MARK: libfcgi, and the only module that touches it.
+        .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "HTTPMessage"]),
+
+        // MARK: SQLite through GRDB: schema, migrations, named transactions.
+        .target(name: "Storage", dependencies: [
+            "AttendanceCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // MARK: Router and handlers; never sees libfcgi.
+        .target(name: "Web", dependencies: ["AttendanceCore", "HTTPMessage", "Storage"]),
+
+        // MARK: The responder binary.
+        .executableTarget(name: "attendance-fcgi", dependencies: [
+            "FastCGI", "Web", "Storage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+/// What a handler answers: status, headers, body.
+public struct Response: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The reason phrase written after the status code.
+    public var reason: String { Response.reasons[status] ?? "Status" }
+
+    static let reasons: [Int: String] = [
+        200: "OK", 201: "Created", 204: "No Content", 302: "Found", 303: "See Other",
+        400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+        405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type",
+        422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable",
+    ]
+}
+
+/// An error that knows the HTTP status and message it becomes. The router turns these
+/// into responses in one place; any other error is logged and becomes a 500.
+public struct HTTPError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    public var headers: [String: String]
+
+    public init(_ status: Int, _ message: String, headers: [String: String] = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+}

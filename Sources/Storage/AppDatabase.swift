@@ -1,0 +1,189 @@
+import AttendanceCore
+import Foundation
+import GRDB
+
+/// One heartbeat to store: the UTC minute it marks and the host that sent it.
+public struct HeartbeatMinute: Sendable, Equatable {
+    public var minute: Int64
+    public var host: String
+
+    public init(minute: Int64, host: String) {
+        self.minute = minute
+        self.host = host
+    }
+}
+
+/// The outcome of storing a set of heartbeats.
+public struct IngestResult: Sendable, Equatable, Codable {
+    /// Newly stored rows.
+    public var accepted: Int
+    /// Rows already stored for the same (minute, host).
+    public var duplicates: Int
+}
+
+/// Owns the SQLite connection, migrates it on open, and offers named operations, each in
+/// one transaction.
+public struct AppDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating and migrating if needed) the database file at `path`. WAL mode;
+    /// `synchronous = NORMAL`, so a committed transaction survives a crash of the process
+    /// (not necessarily of the OS); writers wait up to 5 s for each other.
+    public static func open(path: String, defaults: Settings) throws -> AppDatabase {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try AppDatabase(writer: pool, defaults: defaults)
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory(defaults: Settings) throws -> AppDatabase {
+        try AppDatabase(writer: DatabaseQueue(), defaults: defaults)
+    }
+
+    init(writer: any DatabaseWriter, defaults: Settings) throws {
+        self.writer = writer
+        try Migrations.migrator.migrate(writer)
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO settings (id, period_start, period_end, working_days, daily_required_minutes, timezone)
+                VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """, arguments: Self.arguments(defaults))
+        }
+    }
+
+    static func arguments(_ settings: Settings) -> StatementArguments {
+        [settings.periodStart.description, settings.periodEnd?.description, settings.workingDayBits,
+         settings.dailyRequiredMinutes, settings.timezone]
+    }
+
+    // MARK: Heartbeats
+
+    /// Stores heartbeats (a repeated (minute, host) is counted as a duplicate, not stored
+    /// again) and updates the daily cache in the same transaction: all or nothing.
+    public func recordHeartbeats(_ beats: [HeartbeatMinute], receivedAt: Int64) throws -> IngestResult {
+        try writer.write { db in
+            let zone = try Self.zone(db)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)
+                ON CONFLICT (minute, host) DO NOTHING
+                """)
+            let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
+            let bump = try db.cachedStatement(sql: """
+                INSERT INTO daily_attendance (date, minutes) VALUES (?, 1)
+                ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1
+                """)
+            var result = IngestResult(accepted: 0, duplicates: 0)
+            for beat in beats {
+                try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
+                guard db.changesCount == 1 else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.accepted += 1
+                // The first host in a minute makes it recorded; later hosts change nothing.
+                if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
+                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute).description])
+                }
+            }
+            return result
+        }
+    }
+
+    /// Heartbeat rows stored, for tests and diagnostics.
+    public func heartbeatCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM heartbeat") ?? 0 }
+    }
+
+    // MARK: Settings
+
+    public func settings() throws -> Settings {
+        try writer.read { db in try Self.settings(db) }
+    }
+
+    static func settings(_ db: Database) throws -> Settings {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM settings WHERE id = 1"),
+              let start = LocalDate(row["period_start"] as String) else {
+            throw DatabaseError(message: "settings row missing")
+        }
+        let end: String? = row["period_end"]
+        return Settings(periodStart: start, periodEnd: end.flatMap { LocalDate($0) },
+                        workingDays: Settings.workingDays(bits: row["working_days"]),
+                        dailyRequiredMinutes: row["daily_required_minutes"], timezone: row["timezone"])
+    }
+
+    static func zone(_ db: Database) throws -> Zone {
+        let identifier = try String.fetchOne(db, sql: "SELECT timezone FROM settings WHERE id = 1") ?? "UTC"
+        return ZoneCache.shared.zone(identifier) ?? Zone(TimeZone(identifier: "UTC")!)
+    }
+
+    // MARK: Daily cache
+
+    /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
+    public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
+        try writer.read { db in
+            var result: [LocalDate: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE date BETWEEN ? AND ?",
+                                           arguments: [from.description, to.description])
+            while let row = try rows.next() {
+                if let date = LocalDate(row[0] as String) { result[date] = row[1] }
+            }
+            return result
+        }
+    }
+
+    /// Recomputes `daily_attendance` from the raw heartbeats in the configured zone.
+    public func rebuildDailyCache() throws {
+        try writer.write { db in try Self.rebuildDailyCache(db) }
+    }
+
+    static func rebuildDailyCache(_ db: Database) throws {
+        let counts = try recount(db)
+        try db.execute(sql: "DELETE FROM daily_attendance")
+        let insert = try db.cachedStatement(sql: "INSERT INTO daily_attendance (date, minutes) VALUES (?, ?)")
+        for (date, minutes) in counts {
+            try insert.execute(arguments: [date.description, minutes])
+        }
+    }
+
+    /// Distinct recorded minutes per local date, computed from the raw heartbeats.
+    static func recount(_ db: Database) throws -> [LocalDate: Int] {
+        let zone = try zone(db)
+        var counts: [LocalDate: Int] = [:]
+        let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat")
+        while let minute = try minutes.next() {
+            counts[zone.localDate(ofMinute: minute), default: 0] += 1
+        }
+        return counts
+    }
+
+    /// Whether the cache equals a recomputation from the raw heartbeats (rule 8).
+    public func dailyCacheIsConsistent() throws -> Bool {
+        try writer.read { db in
+            var cached: [LocalDate: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT date, minutes FROM daily_attendance") {
+                if let date = LocalDate(row[0] as String) { cached[date] = row[1] }
+            }
+            return try cached == Self.recount(db)
+        }
+    }
+}
+
+/// Loaded zones by name: reading tzdata once per zone, not once per request.
+final class ZoneCache: @unchecked Sendable {
+    static let shared = ZoneCache()
+    private let lock = NSLock()
+    private var zones: [String: Zone] = [:]
+
+    func zone(_ identifier: String) -> Zone? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let zone = zones[identifier] { return zone }
+        guard let zone = Zone(identifier: identifier) else { return nil }
+        zones[identifier] = zone
+        return zone
+    }
+}

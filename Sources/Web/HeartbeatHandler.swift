@@ -1,0 +1,100 @@
+import AttendanceCore
+import Foundation
+import HTTPMessage
+import Storage
+
+/// `POST /api/heartbeat`: an empty body (now), one `{"timestamp", "host"}`, or a batch
+/// `{"heartbeats": [...]}`. Every item is validated before anything is stored.
+enum HeartbeatHandler {
+    static let batchLimit = 10_000
+    /// How far ahead of the server's clock a timestamp may be (clock skew).
+    static let futureToleranceSeconds: Int64 = 5 * 60
+    static let hostLimit = 255
+
+    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        try checkToken(request, app.config.bearerToken)
+        let now = app.config.now()
+        let beats = try parse(request.body, now: now)
+        let result = try app.database.recordHeartbeats(beats, receivedAt: now)
+        return .json(result)
+    }
+
+    /// Refuses the request unless it carries exactly `Bearer <token>`, compared in constant
+    /// time. No token configured means the web server alone guards the endpoint.
+    static func checkToken(_ request: Request, _ token: String?) throws {
+        guard let token else { return }
+        let expected = Array("Bearer \(token)".utf8)
+        let given = Array((request.header("authorization") ?? "").utf8)
+        var difference = UInt8(expected.count == given.count ? 0 : 1)
+        for index in 0..<expected.count {
+            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
+        }
+        guard difference == 0 else {
+            throw HTTPError(401, "missing or wrong bearer token", headers: ["WWW-Authenticate": "Bearer"])
+        }
+    }
+
+    /// The heartbeats a body asks to store, or the error that refuses all of them.
+    static func parse(_ body: [UInt8], now: Int64) throws -> [HeartbeatMinute] {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            return [HeartbeatMinute(minute: floorDiv60(now), host: "")]
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
+            throw HTTPError(400, "body is not valid JSON")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw HTTPError(400, "body must be a JSON object")
+        }
+        guard let batch = fields["heartbeats"] else {
+            return [try heartbeat(fields, now: now, label: "heartbeat")]
+        }
+        guard let items = batch as? [Any] else {
+            throw HTTPError(400, "\"heartbeats\" must be an array")
+        }
+        guard items.count <= batchLimit else {
+            throw HTTPError(413, "a batch holds at most \(batchLimit) heartbeats; this one has \(items.count)")
+        }
+        return try items.enumerated().map { index, item in
+            guard let fields = item as? [String: Any] else {
+                throw HTTPError(400, "heartbeats[\(index)] must be a JSON object")
+            }
+            return try heartbeat(fields, now: now, label: "heartbeats[\(index)]")
+        }
+    }
+
+    static func heartbeat(_ fields: [String: Any], now: Int64, label: String) throws -> HeartbeatMinute {
+        var seconds = now
+        switch fields["timestamp"] {
+        case nil, is NSNull:
+            break
+        case let text as String:
+            guard let parsed = Timestamp.epochSeconds(text) else {
+                throw HTTPError(422, "\(label).timestamp \"\(text)\" is not an RFC 3339 date-time with an offset, like 2024-05-06T09:30:00+02:00")
+            }
+            guard parsed >= 0 else { throw HTTPError(422, "\(label).timestamp \(text) is before 1970") }
+            guard parsed <= now + futureToleranceSeconds else {
+                throw HTTPError(422, "\(label).timestamp \(text) is more than 5 minutes in the future")
+            }
+            seconds = parsed
+        default:
+            throw HTTPError(400, "\(label).timestamp must be a string")
+        }
+        var host = ""
+        switch fields["host"] {
+        case nil, is NSNull:
+            break
+        case let text as String:
+            guard text.unicodeScalars.count <= hostLimit else {
+                throw HTTPError(422, "\(label).host is longer than \(hostLimit) characters")
+            }
+            host = text
+        default:
+            throw HTTPError(400, "\(label).host must be a string")
+        }
+        return HeartbeatMinute(minute: floorDiv60(seconds), host: host)
+    }
+
+    static func floorDiv60(_ seconds: Int64) -> Int64 {
+        seconds >= 0 ? seconds / 60 : (seconds - 59) / 60
+    }
+}

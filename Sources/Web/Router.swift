@@ -1,0 +1,57 @@
+import HTTPMessage
+
+/// Every route in one place. A path that matches with another method is a 405;
+/// a path that matches nothing is a 404. Paths match exactly, case-sensitively.
+enum Router {
+    typealias Handler = @Sendable (App, Request, [String]) throws -> Response
+
+    struct Route: Sendable {
+        let method: String
+        /// Path segments; `*` matches any one segment, handed to the handler.
+        let pattern: [Substring]
+        let handler: Handler
+
+        init(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+            self.method = method
+            self.pattern = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            self.handler = handler
+        }
+
+        /// The wildcard segments when `segments` fits the pattern, else nil.
+        func match(_ segments: [Substring]) -> [String]? {
+            guard segments.count == pattern.count else { return nil }
+            var captured: [String] = []
+            for (want, got) in zip(pattern, segments) {
+                if want == "*" {
+                    guard !got.isEmpty else { return nil }
+                    captured.append(String(got))
+                } else if want != got {
+                    return nil
+                }
+            }
+            return captured
+        }
+    }
+
+    static let routes: [Route] = [
+        Route("POST", "/api/heartbeat", HeartbeatHandler.post),
+        Route("GET", "/api/ping", { _, _, _ in .json(["ok": true]) }),
+    ]
+
+    static func route(_ request: Request, in app: App) throws -> Response {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        var allowed: [String] = []
+        for route in routes {
+            guard let captured = route.match(segments) else { continue }
+            if route.method == request.method || (route.method == "GET" && request.method == "HEAD") {
+                return try route.handler(app, request, captured)
+            }
+            allowed.append(route.method)
+        }
+        guard allowed.isEmpty else {
+            throw HTTPError(405, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))",
+                            headers: ["Allow": allowed.joined(separator: ", ")])
+        }
+        throw HTTPError(404, "no such path: \(request.path)")
+    }
+}

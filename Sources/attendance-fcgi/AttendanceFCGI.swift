@@ -1,0 +1,94 @@
+import ArgumentParser
+import AttendanceCore
+import FastCGI
+import Foundation
+import HTTPMessage
+import Storage
+import Web
+
+/// The responder: serves the API and pages over FastCGI, and maintains its database.
+@main
+struct AttendanceFCGI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attendance-fcgi",
+        abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
+        version: "0.1.0",
+        subcommands: [Serve.self, RebuildCache.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every subcommand that opens the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "SQLite database file; created and migrated when missing.")
+    var database: String = "var/attendance.sqlite"
+
+    /// Opens the database; a fresh one gets default settings in the server's zone.
+    func open() throws -> AppDatabase {
+        let zone = Zone(TimeZone.current)
+        let identifier = Zone(identifier: zone.identifier) == nil ? "UTC" : zone.identifier
+        let today = zone.localDate(ofMinute: Int64(Date().timeIntervalSince1970) / 60)
+        return try AppDatabase.open(path: database, defaults: .defaults(today: today, timezone: identifier))
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve FastCGI requests (the default).",
+        discussion: """
+            Without --listen the listening socket is expected on fd 0, as spawn-fcgi and systemd \
+            socket activation hand it over. BEARER_TOKEN in the environment makes the responder \
+            check the heartbeat token too.
+            """)
+
+    @Option(help: "unix:/path/to.sock or HOST:PORT (a host is required, e.g. 127.0.0.1:9000). Default: the socket on fd 0.")
+    var listen: String?
+
+    @Option(help: "Accept threads.")
+    var threads: Int = 4
+
+    @Option(help: "Append log lines to this file instead of stderr.")
+    var logFile: String?
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func validate() throws {
+        if let listen, ListenAddress(listen) == nil {
+            throw ValidationError("--listen \(listen): expected unix:/path or HOST:PORT with a host, e.g. 127.0.0.1:9000")
+        }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+    }
+
+    func run() throws {
+        var log = Log.standardError
+        if let logFile {
+            guard let fileLog = Log(path: logFile) else { throw ValidationError("cannot open log file \(logFile)") }
+            log = fileLog
+        }
+        do {
+            let database = try storage.open()
+            let token = ProcessInfo.processInfo.environment["BEARER_TOKEN"]
+            let app = App(database: database, config: AppConfig(bearerToken: token), log: log)
+            let address = listen.flatMap(ListenAddress.init) ?? .inherited
+            let socket = try FastCGIServer.listen(on: address)
+            log("listening (\(listen ?? "fd 0")), \(threads) threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")
+            FastCGIServer(socket: socket, threads: threads, bodyLimit: App.bodyLimit, tooLarge: App.tooLarge, log: log,
+                          handler: app.respond).run()
+        } catch {
+            log("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct RebuildCache: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild-cache",
+        abstract: "Recompute the per-day cache from the raw heartbeats (safe while serving).")
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func run() throws {
+        try storage.open().rebuildDailyCache()
+    }
+}
