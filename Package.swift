@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessage"]),
     ],
     swiftLanguageModes: [.v6]
 )

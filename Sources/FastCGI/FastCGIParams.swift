@@ -40,6 +40,7 @@ public enum FastCGIParams {
 
     /// A header name or value with CR and LF removed, so nothing can start a new header.
     static func headerSafe(_ text: String) -> String {
-        text.contains(where: { $0 == "\r" || $0 == "\n" }) ? text.filter { $0 != "\r" && $0 != "\n" } : text
+        // Scalars, not Characters: "\r\n" is a single Character in Swift.
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
     }
 }

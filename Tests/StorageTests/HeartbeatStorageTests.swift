@@ -1,0 +1,74 @@
+import AttendanceCore
+import Testing
+@testable import Storage
+
+func freshDatabase(zone: String = "Europe/Berlin") throws -> AppDatabase {
+    try AppDatabase.inMemory(defaults: .defaults(today: LocalDate("2024-06-01")!, timezone: zone))
+}
+
+func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
+
+@Suite struct HeartbeatStorageTests {
+    @Test func repeatedHeartbeatsAreAcknowledgedNotStoredTwice() throws {
+        let db = try freshDatabase()
+        let beat = HeartbeatMinute(minute: minute("2024-06-03T09:00:00+02:00"), host: "laptop")
+        #expect(try db.recordHeartbeats([beat], receivedAt: 1) == IngestResult(accepted: 1, duplicates: 0))
+        #expect(try db.recordHeartbeats([beat, beat], receivedAt: 2) == IngestResult(accepted: 0, duplicates: 2))
+        #expect(try db.heartbeatCount() == 1)
+    }
+
+    @Test func twoHostsInOneMinuteCountOnce() throws {
+        let db = try freshDatabase()
+        let m = minute("2024-06-03T09:00:00+02:00")
+        let result = try db.recordHeartbeats([HeartbeatMinute(minute: m, host: "laptop"),
+                                              HeartbeatMinute(minute: m, host: "desktop"),
+                                              HeartbeatMinute(minute: m + 1, host: "")], receivedAt: 1)
+        #expect(result.accepted == 3)
+        let day = LocalDate("2024-06-03")!
+        #expect(try db.recordedMinutes(from: day, to: day) == [day: 2])
+        #expect(try db.dailyCacheIsConsistent())
+    }
+
+    @Test func minutesAreBucketedInTheConfiguredZone() throws {
+        let db = try freshDatabase(zone: "America/New_York")
+        _ = try db.recordHeartbeats([HeartbeatMinute(minute: minute("2024-01-01T03:00:00Z"), host: "")], receivedAt: 1)
+        let range = (LocalDate("2023-12-30")!, LocalDate("2024-01-02")!)
+        #expect(try db.recordedMinutes(from: range.0, to: range.1) == [LocalDate("2023-12-31")!: 1])
+    }
+
+    @Test func rawHeartbeatsCannotBeChanged() throws {
+        let db = try freshDatabase()
+        _ = try db.recordHeartbeats([HeartbeatMinute(minute: 100, host: "a")], receivedAt: 1)
+        #expect(throws: (any Error).self) { try db.writer.write { try $0.execute(sql: "DELETE FROM heartbeat") } }
+        #expect(throws: (any Error).self) { try db.writer.write { try $0.execute(sql: "UPDATE heartbeat SET host = 'b'") } }
+        #expect(try db.heartbeatCount() == 1)
+    }
+
+    @Test func rebuildingTheCacheGivesTheSameFigures() throws {
+        let db = try freshDatabase()
+        var beats: [HeartbeatMinute] = []
+        var generator = SystemRandomNumberGenerator()
+        let start = minute("2024-03-29T00:00:00Z")
+        for _ in 0..<2000 {
+            beats.append(HeartbeatMinute(minute: start + Int64.random(in: 0..<(5 * 1440), using: &generator),
+                                         host: ["", "a", "b"].randomElement(using: &generator)!))
+        }
+        _ = try db.recordHeartbeats(beats, receivedAt: 1)
+        let range = (LocalDate("2024-03-28")!, LocalDate("2024-04-05")!)
+        let before = try db.recordedMinutes(from: range.0, to: range.1)
+        try db.writer.write { try $0.execute(sql: "DELETE FROM daily_attendance") }
+        #expect(try !db.dailyCacheIsConsistent())
+        try db.rebuildDailyCache()
+        #expect(try db.recordedMinutes(from: range.0, to: range.1) == before)
+        #expect(try db.dailyCacheIsConsistent())
+    }
+
+    @Test func freshDatabaseHasDefaultSettings() throws {
+        let settings = try freshDatabase().settings()
+        #expect(settings.periodStart.description == "2024-01-01")
+        #expect(settings.periodEnd == nil)
+        #expect(settings.workingDays == [.mon, .tue, .wed, .thu, .fri])
+        #expect(settings.dailyRequiredMinutes == 480)
+        #expect(settings.timezone == "Europe/Berlin")
+    }
+}
