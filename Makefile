@@ -16,7 +16,7 @@ test-deps:
 	scripts/install-deps test
 
 build:
-	$(SWIFT) build -c release --product attendance-fcgi
+	$(SWIFT) build -c release --static-swift-stdlib --product attendance-fcgi
 
 build-debug:
 	$(SWIFT) build --product attendance-fcgi
