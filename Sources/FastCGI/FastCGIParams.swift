@@ -35,7 +35,8 @@ public enum FastCGIParams {
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
-                       query: query, headers: headers, body: body)
+                       query: query, headers: headers, body: body,
+                       serverPort: params["SERVER_PORT"].flatMap { Int($0) })
     }
 
     /// A header name or value with CR and LF removed, so nothing can start a new header.

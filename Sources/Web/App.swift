@@ -10,9 +10,16 @@ public struct AppConfig: Sendable {
     public var bearerToken: String?
     /// The current time in seconds since the epoch.
     public var now: @Sendable () -> Int64
+    /// Host names (without port) requests may be addressed to; others get 403, so a
+    /// rebinding DNS name cannot reach the UI through a browser.
+    public var allowedHosts: Set<String>
 
-    public init(bearerToken: String?, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+    public static let localHosts: Set<String> = ["127.0.0.1", "localhost", "::1"]
+
+    public init(bearerToken: String?, allowedHosts: Set<String> = localHosts,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.bearerToken = bearerToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
         self.now = now
     }
 }
@@ -37,6 +44,7 @@ public struct App: Sendable {
     /// else is logged and becomes a 500 that leaks nothing.
     public func respond(to request: Request) -> Response {
         do {
+            try CrossSite.check(request, allowedHosts: config.allowedHosts)
             return try Router.route(request, in: self)
         } catch let error as HTTPError {
             var response = Response.error(error.status, error.message)
@@ -46,6 +54,17 @@ public struct App: Sendable {
             log("500 \(request.method) \(request.path): \(error)")
             return .error(500, "internal error; the server log has the details")
         }
+    }
+
+    /// The configured zone, as stored in the settings.
+    func zone() throws -> Zone {
+        let identifier = try database.settings().timezone
+        return Zone(identifier: identifier) ?? Zone(identifier: "UTC")!
+    }
+
+    /// Today's date in the configured zone.
+    func today() throws -> LocalDate {
+        try zone().localDate(ofMinute: config.now() / 60)
     }
 
     /// The answer to a body over `bodyLimit`.

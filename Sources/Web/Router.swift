@@ -36,6 +36,17 @@ enum Router {
     static let routes: [Route] = [
         Route("POST", "/api/heartbeat", HeartbeatHandler.post),
         Route("GET", "/api/ping", { _, _, _ in .json(["ok": true]) }),
+        Route("GET", "/api/settings", SettingsHandler.get),
+        Route("POST", "/api/settings", SettingsHandler.post),
+        Route("GET", "/api/holidays", HolidayHandler.list),
+        Route("POST", "/api/holidays", HolidayHandler.post),
+        Route("DELETE", "/api/holidays/*", HolidayHandler.delete),
+        Route("GET", "/api/corrections", CorrectionHandler.list),
+        Route("POST", "/api/corrections", CorrectionHandler.post),
+        Route("DELETE", "/api/corrections/*", CorrectionHandler.delete),
+        Route("GET", "/api/days", FiguresHandler.days),
+        Route("GET", "/api/balance", FiguresHandler.balance),
+        Route("GET", "/api/summary", FiguresHandler.summary),
     ]
 
     static func route(_ request: Request, in app: App) throws -> Response {

@@ -50,6 +50,10 @@ struct Serve: ParsableCommand {
     @Option(help: "Append log lines to this file instead of stderr.")
     var logFile: String?
 
+    @Option(name: .customLong("allowed-host"),
+            help: "A host name browsers may use to reach this server (repeatable; 127.0.0.1, localhost and ::1 always). Also ALLOWED_HOSTS, comma-separated.")
+    var allowedHosts: [String] = []
+
     @OptionGroup var storage: DatabaseOptions
 
     func validate() throws {
@@ -68,7 +72,9 @@ struct Serve: ParsableCommand {
         do {
             let database = try storage.open()
             let token = ProcessInfo.processInfo.environment["BEARER_TOKEN"]
-            let app = App(database: database, config: AppConfig(bearerToken: token), log: log)
+            let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)
+            let hosts = AppConfig.localHosts.union(allowedHosts + fromEnvironment)
+            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts), log: log)
             let address = listen.flatMap(ListenAddress.init) ?? .inherited
             let socket = try FastCGIServer.listen(on: address)
             log("listening (\(listen ?? "fd 0")), \(threads) threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")

@@ -1,0 +1,56 @@
+import AttendanceCore
+import Foundation
+import HTTPMessage
+import Storage
+
+/// `GET/POST /api/corrections`, `DELETE /api/corrections/{date}`.
+enum CorrectionHandler {
+    static let noteLimit = 1000
+
+    struct Input: Decodable {
+        var date: String
+        var minutes: Int
+        var note: String?
+    }
+
+    struct Body: Encodable {
+        let record: CorrectionRecord
+
+        enum CodingKeys: String, CodingKey { case date, minutes, note, createdAt = "created_at" }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(record.date.description, forKey: .date)
+            try container.encode(record.minutes, forKey: .minutes)
+            try container.encode(record.note, forKey: .note)
+            try container.encode(rfc3339(record.createdAt), forKey: .createdAt)
+        }
+    }
+
+    static func list(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let from = try request.dateParameter("from"), to = try request.dateParameter("to")
+        if let from, let to { _ = try Web.Input.range(from, to, maxDays: Int.max) }
+        return .json(try app.database.corrections(from: from, to: to).map(Body.init))
+    }
+
+    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let input = try request.decodeJSON(Input.self)
+        let date = try Web.Input.date(input.date, field: "date")
+        let dayLength = try app.zone().minutesIn(date)
+        guard (0...dayLength).contains(input.minutes) else {
+            throw HTTPError(422, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(input.minutes)")
+        }
+        let note = (input.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard note.count <= noteLimit else { throw HTTPError(422, "note is longer than \(noteLimit) characters") }
+        let record = try app.database.addCorrection(date, minutes: input.minutes, note: note, at: app.config.now())
+        return .json(Body(record: record), status: 201)
+    }
+
+    static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
+        let date = try Web.Input.date(captured[0], field: "date")
+        guard try app.database.removeCorrection(date, at: app.config.now()) else {
+            throw HTTPError(404, "no correction on \(date)")
+        }
+        return Response(status: 204)
+    }
+}

@@ -1,0 +1,53 @@
+import HTTPMessage
+
+/// Refuses requests that a browser made on behalf of another site (the UI has no login),
+/// and requests for a host name this server does not serve (DNS rebinding).
+enum CrossSite {
+    static let safeMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]
+
+    static func check(_ request: Request, allowedHosts: Set<String>) throws {
+        if let host = request.header("host"), !host.isEmpty {
+            let name = authority(host).host
+            guard allowedHosts.contains(name) else {
+                throw HTTPError(403, "host \(name) is not served here; add it to the responder's --allowed-host")
+            }
+        }
+        guard !safeMethods.contains(request.method) else { return }
+        if request.header("sec-fetch-site")?.lowercased() == "cross-site" {
+            throw HTTPError(403, "cross-site request refused")
+        }
+        guard let origin = request.header("origin") else { return }
+        guard isSameOrigin(origin, host: request.header("host") ?? "", serverPort: request.serverPort) else {
+            throw HTTPError(403, "cross-site request refused: Origin \(origin) is not this server")
+        }
+    }
+
+    /// Whether `origin` (`scheme://host[:port]`) names the same host and port as the
+    /// request's Host header (its port, else the port the request came in on), default
+    /// ports ignored. `null` never does.
+    static func isSameOrigin(_ origin: String, host: String, serverPort: Int? = nil) -> Bool {
+        let parts = origin.lowercased().split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, !host.isEmpty else { return false }
+        let defaultPort = parts[0] == "https" ? 443 : parts[0] == "http" ? 80 : nil
+        guard let defaultPort, !parts[1].contains("/") else { return false }
+        let (originHost, originPort) = authority(String(parts[1]))
+        let (requestHost, requestPort) = authority(host.lowercased())
+        return originHost == requestHost && (originPort ?? defaultPort) == (requestPort ?? serverPort ?? defaultPort)
+    }
+
+    /// Splits `host[:port]` or `[v6]:port`; the host lower-cased, brackets removed.
+    static func authority(_ text: String) -> (host: String, port: Int?) {
+        var host = Substring(text.lowercased())
+        var port: Int?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return (String(host), nil) }
+            let rest = host[host.index(after: close)...]
+            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) }
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if let colon = host.lastIndex(of: ":") {
+            port = Int(host[host.index(after: colon)...])
+            host = host[..<colon]
+        }
+        return (String(host), port)
+    }
+}

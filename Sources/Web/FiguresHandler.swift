@@ -1,0 +1,86 @@
+import AttendanceCore
+import HTTPMessage
+
+/// `GET /api/days`, `/api/balance`, `/api/summary`: the figures of SPEC §2.
+enum FiguresHandler {
+    static let maxDays = 3660
+
+    struct DayBody: Encodable {
+        let day: DayFigures
+
+        enum CodingKeys: String, CodingKey {
+            case date, recorded, correction, effective, expected, holiday, workingDay = "working_day"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(day.date.description, forKey: .date)
+            try container.encode(day.recorded, forKey: .recorded)
+            try container.encode(day.correction, forKey: .correction)
+            try container.encode(day.effective, forKey: .effective)
+            try container.encode(day.expected, forKey: .expected)
+            try container.encode(day.holiday, forKey: .holiday)
+            try container.encode(day.workingDay, forKey: .workingDay)
+        }
+    }
+
+    struct BalanceBody: Encodable {
+        let asOf: LocalDate, settings: Settings, totals: Totals
+
+        enum CodingKeys: String, CodingKey {
+            case asOf = "as_of", periodStart = "period_start", periodEnd = "period_end", effective, expected, balance
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(asOf.description, forKey: .asOf)
+            try container.encode(settings.periodStart.description, forKey: .periodStart)
+            try container.encode(settings.periodEnd?.description, forKey: .periodEnd)
+            try container.encode(totals.effective, forKey: .effective)
+            try container.encode(totals.expected, forKey: .expected)
+            try container.encode(totals.balance, forKey: .balance)
+        }
+    }
+
+    struct MonthBody: Encodable {
+        let month: String, recorded: Int, effective: Int, expected: Int, delta: Int, balance: Int
+
+        init(_ summary: MonthSummary) {
+            month = summary.month
+            recorded = summary.recorded
+            effective = summary.effective
+            expected = summary.expected
+            delta = summary.delta
+            balance = summary.balance
+        }
+    }
+
+    static func days(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        guard let from = try request.dateParameter("from"), let to = try request.dateParameter("to") else {
+            throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
+        }
+        _ = try Input.range(from, to, maxDays: maxDays)
+        return .json(try app.database.ledger(from: from, to: to).days(from: from, to: to).map(DayBody.init))
+    }
+
+    static func balance(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let asOf = try request.dateParameter("as_of") ?? app.today()
+        let settings = try app.database.settings()
+        let ledger = try app.database.ledger(from: settings.periodStart, to: asOf)
+        return .json(BalanceBody(asOf: asOf, settings: ledger.policy.settings, totals: ledger.balance(asOf: asOf)))
+    }
+
+    static func summary(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let today = try app.today()
+        var year = today.year
+        if let text = request.queryItems["year"], !text.isEmpty {
+            guard let number = Int(text) else { throw HTTPError(400, "year must be a number like \(today.year)") }
+            guard (1...9999).contains(number) else { throw HTTPError(422, "year must be between 1 and 9999") }
+            year = number
+        }
+        let settings = try app.database.settings()
+        let january = LocalDate(year: year, month: 1, day: 1)!
+        let ledger = try app.database.ledger(from: min(settings.periodStart, january), to: max(today, january))
+        return .json(ledger.summary(year: year, today: today).map(MonthBody.init))
+    }
+}
