@@ -41,7 +41,7 @@ enum CorrectionHandler {
             throw HTTPError(422, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(input.minutes)")
         }
         let note = (input.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard note.count <= noteLimit else { throw HTTPError(422, "note is longer than \(noteLimit) characters") }
+        try Web.Input.text(note, field: "note", limit: noteLimit)
         let record = try app.database.addCorrection(date, minutes: input.minutes, note: note, at: app.config.now())
         return .json(Body(record: record), status: 201)
     }

@@ -84,9 +84,7 @@ enum HeartbeatHandler {
         case nil, is NSNull:
             break
         case let text as String:
-            guard text.unicodeScalars.count <= hostLimit else {
-                throw HTTPError(422, "\(label).host is longer than \(hostLimit) characters")
-            }
+            try Input.text(text, field: "\(label).host", limit: hostLimit)
             host = text
         default:
             throw HTTPError(400, "\(label).host must be a string")

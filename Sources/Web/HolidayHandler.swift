@@ -35,7 +35,7 @@ enum HolidayHandler {
     static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw HTTPError(422, "name must not be empty") }
-        guard trimmed.count <= nameLimit else { throw HTTPError(422, "name is longer than \(nameLimit) characters") }
+        try Input.text(trimmed, field: "name", limit: nameLimit)
         return trimmed
     }
 }

@@ -64,6 +64,17 @@ enum Input {
         return (from, to)
     }
 
+    /// Free text (a host, a name, a note): at most `limit` characters and no NUL, which
+    /// SQLite's C strings would silently cut the text at.
+    static func text(_ text: String, field: String, limit: Int) throws {
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            throw HTTPError(422, "\(field) must not contain NUL characters")
+        }
+        guard text.unicodeScalars.count <= limit else {
+            throw HTTPError(422, "\(field) is longer than \(limit) characters")
+        }
+    }
+
     static func path(_ codingPath: [any CodingKey]) -> String {
         codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             .replacingOccurrences(of: ".[", with: "[")

@@ -112,3 +112,16 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(send(app, "GET", "/api/settings", headers: ["host": "evil.example"]).status == 403)
     }
 }
+
+@Suite struct TextInputTests {
+    /// SQLite binds text as a C string: a NUL would cut what is stored short of what was acknowledged.
+    @Test func nulCharactersAreRefusedEverywhereTextIsStored() throws {
+        let app = try makeApp()
+        #expect(send(app, "POST", "/api/holidays", #"{"date":"2024-12-25","name":"\u0000abc"}"#).status == 422)
+        #expect(send(app, "POST", "/api/corrections", #"{"date":"2024-12-25","minutes":5,"note":"x\u0000y"}"#).status == 422)
+        #expect(post(app, "/api/heartbeat", #"{"host":"nul\u0000a"}"#).status == 422)
+        #expect(try app.database.holidays().isEmpty)
+        #expect(try app.database.corrections().isEmpty)
+        #expect(try app.database.heartbeatCount() == 0)
+    }
+}
