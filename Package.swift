@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         // MARK: The pure attendance core: dates, zones, policy, balance. No I/O.
@@ -29,7 +30,10 @@ let package = Package(
         ]),
 
         // MARK: Router and handlers; never sees libfcgi.
-        .target(name: "Web", dependencies: ["AttendanceCore", "HTTPMessage", "Storage"]),
+        .target(name: "Web", dependencies: [
+            "AttendanceCore", "HTTPMessage", "Storage",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
 
         // MARK: The responder binary.
         .executableTarget(name: "attendance-fcgi", dependencies: [

@@ -27,10 +27,13 @@ public struct HTTPError: Error, Sendable, Equatable {
     public var status: Int
     public var message: String
     public var headers: [String: String]
+    /// The input field the error is about, so a form can show it next to that field.
+    public var field: String?
 
-    public init(_ status: Int, _ message: String, headers: [String: String] = [:]) {
+    public init(_ status: Int, _ message: String, headers: [String: String] = [:], field: String? = nil) {
         self.status = status
         self.message = message
         self.headers = headers
+        self.field = field
     }
 }

@@ -75,11 +75,12 @@ extension AppDatabase {
             .compactMap(record)
     }
 
-    /// Every entry ever made for `date`, newest first, removals included.
-    public func correctionHistory(_ date: LocalDate) throws -> [CorrectionRecord] {
+    /// Every entry ever made for the dates of [from, to], by date, newest first, removals included.
+    public func correctionHistory(from: LocalDate, to: LocalDate) throws -> [CorrectionRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT date, minutes, note, created_at FROM correction WHERE date = ? ORDER BY id DESC",
-                             arguments: [date.description]).compactMap(Self.record)
+            try Row.fetchAll(db, sql: """
+                SELECT date, minutes, note, created_at FROM correction WHERE date BETWEEN ? AND ? ORDER BY date, id DESC
+                """, arguments: [from.description, to.description]).compactMap(Self.record)
         }
     }
 

@@ -29,31 +29,61 @@ public struct AppConfig: Sendable {
 public struct App: Sendable {
     public let database: AppDatabase
     public let config: AppConfig
+    /// The HTML pages; nil serves the API alone (pages then answer 500).
+    let pages: Pages?
     let log: Log
 
     /// Request bodies larger than this are refused with 413 (SPEC §3).
     public static let bodyLimit = 2 * 1024 * 1024
 
-    public init(database: AppDatabase, config: AppConfig, log: Log = .standardError) {
+    public init(database: AppDatabase, config: AppConfig, pages: Pages? = nil, log: Log = .standardError) {
         self.database = database
         self.config = config
+        self.pages = pages
         self.log = log
     }
+
+    /// Headers on every response: no inline script or style may run, no framing, no sniffing.
+    static let securityHeaders = [
+        ("Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+    ]
 
     /// The one place errors become HTTP: an `HTTPError` gives its own status, anything
     /// else is logged and becomes a 500 that leaks nothing.
     public func respond(to request: Request) -> Response {
+        var response = route(request)
+        response.headers.append(contentsOf: Self.securityHeaders)
+        return response
+    }
+
+    func route(_ request: Request) -> Response {
         do {
             try CrossSite.check(request, allowedHosts: config.allowedHosts)
             return try Router.route(request, in: self)
         } catch let error as HTTPError {
-            var response = Response.error(error.status, error.message)
+            var response = errorResponse(error.status, error.message, for: request)
             response.headers.append(contentsOf: error.headers.sorted { $0.key < $1.key })
             return response
         } catch {
             log("500 \(request.method) \(request.path): \(error)")
-            return .error(500, "internal error; the server log has the details")
+            return errorResponse(500, "Something went wrong on the server. The server log has the details.", for: request)
         }
+    }
+
+    /// JSON for the API, the friendly error page for everything else.
+    func errorResponse(_ status: Int, _ message: String, for request: Request) -> Response {
+        guard !request.path.hasPrefix("/api/"), let pages else { return .error(status, message) }
+        return pages.error(status, message)
+    }
+
+    /// The page templates, or a 500 when the responder was started without them.
+    func requirePages() throws -> Pages {
+        guard let pages else { throw HTTPError(500, "the page templates are not loaded (--templates)") }
+        return pages
     }
 
     /// The configured zone, as stored in the settings.

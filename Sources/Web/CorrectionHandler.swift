@@ -35,22 +35,33 @@ enum CorrectionHandler {
 
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let input = try request.decodeJSON(Input.self)
-        let date = try Web.Input.date(input.date, field: "date")
-        let dayLength = try app.zone().minutesIn(date)
-        guard (0...dayLength).contains(input.minutes) else {
-            throw HTTPError(422, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(input.minutes)")
-        }
-        let note = (input.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        try Web.Input.text(note, field: "note", limit: noteLimit)
-        let record = try app.database.addCorrection(date, minutes: input.minutes, note: note, at: app.config.now())
+        let record = try save(app, date: input.date, minutes: input.minutes, note: input.note ?? "")
         return .json(Body(record: record), status: 201)
     }
 
+    /// Validates and stores a correction (API and corrections page alike): at most the
+    /// length of that local day in the current zone.
+    static func save(_ app: App, date text: String, minutes: Int, note: String) throws -> CorrectionRecord {
+        let date = try Web.Input.date(text, field: "date")
+        let dayLength = try app.zone().minutesIn(date)
+        guard (0...dayLength).contains(minutes) else {
+            throw HTTPError(422, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(minutes)",
+                            field: "minutes")
+        }
+        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Web.Input.text(note, field: "note", limit: noteLimit)
+        return try app.database.addCorrection(date, minutes: minutes, note: note, at: app.config.now())
+    }
+
     static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
-        let date = try Web.Input.date(captured[0], field: "date")
+        try remove(app, date: captured[0])
+        return Response(status: 204)
+    }
+
+    static func remove(_ app: App, date text: String) throws {
+        let date = try Web.Input.date(text, field: "date")
         guard try app.database.removeCorrection(date, at: app.config.now()) else {
             throw HTTPError(404, "no correction on \(date)")
         }
-        return Response(status: 204)
     }
 }

@@ -20,21 +20,31 @@ enum HolidayHandler {
     /// 201 for a new date, 200 when it renames an existing one.
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let body = try request.decodeJSON(Body.self)
-        let date = try Input.date(body.date, field: "date")
-        let name = try validName(body.name)
+        let (saved, created) = try save(app, date: body.date, name: body.name)
+        return .json(saved, status: created ? 201 : 200)
+    }
+
+    /// Validates and stores a holiday (API and settings page alike); true when it was new.
+    static func save(_ app: App, date text: String, name: String) throws -> (Body, Bool) {
+        let date = try Input.date(text, field: "date")
+        let name = try validName(name)
         let created = try app.database.setHoliday(date, name: name)
-        return .json(Body(date: date.description, name: name), status: created ? 201 : 200)
+        return (Body(date: date.description, name: name), created)
     }
 
     static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
-        let date = try Input.date(captured[0], field: "date")
-        guard try app.database.deleteHoliday(date) else { throw HTTPError(404, "no holiday on \(date)") }
+        try remove(app, date: captured[0])
         return Response(status: 204)
+    }
+
+    static func remove(_ app: App, date text: String) throws {
+        let date = try Input.date(text, field: "date")
+        guard try app.database.deleteHoliday(date) else { throw HTTPError(404, "no holiday on \(date)") }
     }
 
     static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw HTTPError(422, "name must not be empty") }
+        guard !trimmed.isEmpty else { throw HTTPError(422, "name must not be empty", field: "name") }
         try Input.text(trimmed, field: "name", limit: nameLimit)
         return trimmed
     }

@@ -50,16 +50,16 @@ extension Request {
 enum Input {
     static func date(_ text: String, field: String) throws -> LocalDate {
         guard let date = LocalDate(text) else {
-            throw HTTPError(422, "\(field) \"\(text)\" is not a real date in the form YYYY-MM-DD")
+            throw HTTPError(422, "\(field) \"\(text)\" is not a real date in the form YYYY-MM-DD", field: field)
         }
         return date
     }
 
     /// A `from`/`to` pair: 422 when inverted or longer than `maxDays`.
     static func range(_ from: LocalDate, _ to: LocalDate, maxDays: Int) throws -> (LocalDate, LocalDate) {
-        guard from <= to else { throw HTTPError(422, "from \(from) is after to \(to)") }
+        guard from <= to else { throw HTTPError(422, "from \(from) is after to \(to)", field: "to") }
         guard to.dayNumber - from.dayNumber + 1 <= maxDays else {
-            throw HTTPError(422, "the range from \(from) to \(to) is longer than \(maxDays) days")
+            throw HTTPError(422, "the range from \(from) to \(to) is longer than \(maxDays) days", field: "to")
         }
         return (from, to)
     }
@@ -68,10 +68,10 @@ enum Input {
     /// SQLite's C strings would silently cut the text at.
     static func text(_ text: String, field: String, limit: Int) throws {
         guard !text.unicodeScalars.contains("\u{0}") else {
-            throw HTTPError(422, "\(field) must not contain NUL characters")
+            throw HTTPError(422, "\(field) must not contain NUL characters", field: field)
         }
         guard text.unicodeScalars.count <= limit else {
-            throw HTTPError(422, "\(field) is longer than \(limit) characters")
+            throw HTTPError(422, "\(field) is longer than \(limit) characters", field: field)
         }
     }
 

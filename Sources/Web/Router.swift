@@ -47,6 +47,16 @@ enum Router {
         Route("GET", "/api/days", FiguresHandler.days),
         Route("GET", "/api/balance", FiguresHandler.balance),
         Route("GET", "/api/summary", FiguresHandler.summary),
+        // Pages
+        Route("GET", "/", { _, _, _ in .seeOther("/dashboard") }),
+        Route("GET", "/dashboard", DashboardPage.get),
+        Route("GET", "/settings", SettingsPage.get),
+        Route("POST", "/settings", SettingsPage.post),
+        Route("POST", "/settings/holidays", SettingsPage.addHoliday),
+        Route("POST", "/settings/holidays/delete", SettingsPage.removeHoliday),
+        Route("GET", "/corrections", CorrectionsPage.get),
+        Route("POST", "/corrections", CorrectionsPage.post),
+        Route("POST", "/corrections/delete", CorrectionsPage.remove),
     ]
 
     static func route(_ request: Request, in app: App) throws -> Response {

@@ -72,25 +72,28 @@ struct SettingsChange: Decodable {
         if let workingDays {
             settings.workingDays = Set(try workingDays.map { name in
                 guard let day = Weekday(rawValue: name) else {
-                    throw HTTPError(422, "working_days: unknown weekday \"\(name)\"; use mon, tue, wed, thu, fri, sat, sun")
+                    throw HTTPError(422, "working_days: unknown weekday \"\(name)\"; use mon, tue, wed, thu, fri, sat, sun",
+                                    field: "working_days")
                 }
                 return day
             })
         }
         if let dailyRequiredMinutes {
             guard (0...1440).contains(dailyRequiredMinutes) else {
-                throw HTTPError(422, "daily_required_minutes must be between 0 and 1440, not \(dailyRequiredMinutes)")
+                throw HTTPError(422, "daily_required_minutes must be between 0 and 1440, not \(dailyRequiredMinutes)",
+                                field: "daily_required_minutes")
             }
             settings.dailyRequiredMinutes = dailyRequiredMinutes
         }
         if let timezone {
             guard Zone(identifier: timezone) != nil, timezone.contains("/") || timezone == "UTC" else {
-                throw HTTPError(422, "timezone \"\(timezone)\" is not a known IANA time zone such as Europe/Berlin")
+                throw HTTPError(422, "timezone \"\(timezone)\" is not a known IANA time zone such as Europe/Berlin",
+                                field: "timezone")
             }
             settings.timezone = timezone
         }
         if let end = settings.periodEnd, end < settings.periodStart {
-            throw HTTPError(422, "period_end \(end) is before period_start \(settings.periodStart)")
+            throw HTTPError(422, "period_end \(end) is before period_start \(settings.periodStart)", field: "period_end")
         }
         return settings
     }

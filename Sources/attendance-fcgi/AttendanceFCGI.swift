@@ -54,6 +54,9 @@ struct Serve: ParsableCommand {
             help: "A host name browsers may use to reach this server (repeatable; 127.0.0.1, localhost and ::1 always). Also ALLOWED_HOSTS, comma-separated.")
     var allowedHosts: [String] = []
 
+    @Option(help: "Folder of the page templates (*.mustache).")
+    var templates: String = "templates"
+
     @OptionGroup var storage: DatabaseOptions
 
     func validate() throws {
@@ -74,7 +77,8 @@ struct Serve: ParsableCommand {
             let token = ProcessInfo.processInfo.environment["BEARER_TOKEN"]
             let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)
             let hosts = AppConfig.localHosts.union(allowedHosts + fromEnvironment)
-            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts), log: log)
+            let pages = try Pages(directory: templates)
+            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts), pages: pages, log: log)
             let address = listen.flatMap(ListenAddress.init) ?? .inherited
             let socket = try FastCGIServer.listen(on: address)
             log("listening (\(listen ?? "fd 0")), \(threads) threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")

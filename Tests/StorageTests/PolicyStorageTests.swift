@@ -28,8 +28,10 @@ import Testing
         #expect(try db.corrections().isEmpty)
         #expect(try db.ledger(from: day, to: day).corrections.isEmpty)
         #expect(try !db.removeCorrection(day, at: 40))
-        #expect(try db.correctionHistory(day).map(\.minutes) == [nil, 420, 300])
-        #expect(try db.correctionHistory(day).map(\.note) == ["", "second", "first"])
+        _ = try db.addCorrection(day.adding(days: 1), minutes: 1, note: "next day", at: 50)
+        #expect(try db.correctionHistory(from: day, to: day).map(\.minutes) == [nil, 420, 300])
+        #expect(try db.correctionHistory(from: day, to: day).map(\.note) == ["", "second", "first"])
+        #expect(try db.correctionHistory(from: day, to: day.adding(days: 1)).map(\.note) == ["", "second", "first", "next day"])
     }
 
     @Test func holidaysAreAddedRenamedAndRemoved() throws {

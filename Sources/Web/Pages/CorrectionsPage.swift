@@ -1,0 +1,135 @@
+import Foundation
+import AttendanceCore
+import HTTPMessage
+import Storage
+
+/// `/corrections`: one row per day of a date range, and a form to set, change or remove
+/// a day's correction. The history of each day's corrections is shown under it.
+enum CorrectionsPage {
+    /// The longest range one page shows.
+    static let maxDays = 366
+
+    struct HistoryEntry { let when: String; let what: String; let note: String? }
+
+    struct Row {
+        let date, weekday, recorded, expected, effective, difference, differenceTone: String
+        let correction: String?
+        let holiday: String?
+        let off: Bool
+        let outside: Bool
+        let corrected: Bool
+        let history: [HistoryEntry]
+        let hasHistory: Bool
+        let editLink: String
+        let rowClass: String
+    }
+
+    struct Model {
+        let from, to: String
+        let fromError, toError: String?
+        let saved: String?
+        let rows: [Row]
+        let total: String
+        let totalTone: String
+        let formDate, formDuration, formNote: String
+        let dateError, durationError, noteError: String?
+    }
+
+    struct Entry {
+        var date = "", duration = "", note = ""
+        var errors: [String: String] = [:]
+    }
+
+    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let query = request.queryItems
+        var entry = Entry()
+        if let edit = query["edit"], let date = LocalDate(edit) {
+            entry.date = date.description
+            if let current = try app.database.corrections(from: date, to: date).first {
+                entry.duration = Format.duration(current.minutes ?? 0)
+                entry.note = current.note
+            } else {
+                entry.duration = Format.duration(try app.database.recordedMinutes(from: date, to: date)[date] ?? 0)
+            }
+        }
+        let saved = query["saved"].flatMap(LocalDate.init).map { "Correction for \($0) saved." }
+            ?? query["removed"].flatMap(LocalDate.init).map { "Correction for \($0) removed; the recorded time counts again." }
+        return try render(app, from: query["from"] ?? "", to: query["to"] ?? "", entry: entry, saved: saved)
+    }
+
+    /// Adds or changes a correction with the API's rules; on an error shows the form again as typed.
+    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let fields = Form(request)
+        var entry = Entry(date: fields["date"].trimmingWhitespace, duration: fields["duration"].trimmingWhitespace, note: fields["note"])
+        do {
+            guard let minutes = Format.minutes(fromHours: entry.duration) else {
+                throw HTTPError(422, "Type the time worked as 7:30 or 7.5.", field: "minutes")
+            }
+            let record = try CorrectionHandler.save(app, date: entry.date, minutes: minutes, note: entry.note)
+            return .seeOther(location(from: fields["from"], to: fields["to"], extra: "saved=\(record.date)"))
+        } catch let error as HTTPError where error.status == 422 {
+            entry.errors[error.field ?? "minutes"] = error.message
+            return try render(app, from: fields["from"], to: fields["to"], entry: entry, status: 422)
+        }
+    }
+
+    static func remove(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let fields = Form(request)
+        try CorrectionHandler.remove(app, date: fields["date"])
+        return .seeOther(location(from: fields["from"], to: fields["to"], extra: "removed=\(fields["date"])"))
+    }
+
+    static func location(from: String, to: String, extra: String) -> String {
+        let safe = { (text: String) in LocalDate(text)?.description ?? "" }
+        return "/corrections?from=\(safe(from))&to=\(safe(to))&\(extra)"
+    }
+
+    static func render(_ app: App, from fromText: String, to toText: String, entry: Entry, saved: String? = nil,
+                       status: Int = 200) throws -> Response {
+        let pages = try app.requirePages()
+        let today = try app.today()
+        let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
+        var from = monthStart, to = LocalDate(year: today.year, month: today.month, day: LocalDate.daysIn(month: today.month, year: today.year))!
+        var fromError: String?, toError: String?
+        var status = status
+        do {
+            if !fromText.isEmpty { from = try Input.date(fromText, field: "from") }
+            if !toText.isEmpty { to = try Input.date(toText, field: "to") }
+            _ = try Input.range(from, to, maxDays: maxDays)
+        } catch let error as HTTPError {
+            if error.field == "from" { fromError = error.message } else { toError = error.message }
+            from = monthStart
+            to = monthStart.adding(days: LocalDate.daysIn(month: today.month, year: today.year) - 1)
+            status = 422
+        }
+        let ledger = try app.database.ledger(from: from, to: to)
+        var history: [LocalDate: [HistoryEntry]] = [:]
+        for record in try app.database.correctionHistory(from: from, to: to) {
+            history[record.date, default: []].append(HistoryEntry(
+                when: rfc3339(record.createdAt).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC"),
+                what: record.minutes.map { "set to \(Format.duration($0))" } ?? "removed",
+                note: record.note.isEmpty ? nil : record.note))
+        }
+        let days = ledger.days(from: from, to: to)
+        let rows = days.map { day in
+            let dayHistory = history[day.date] ?? []
+            let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday",
+                           day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside"].compactMap { $0 }
+            return Row(date: day.date.description, weekday: day.date.weekday.rawValue.capitalized,
+                       recorded: Format.duration(day.recorded), expected: Format.duration(day.expected),
+                       effective: Format.duration(day.effective), difference: Format.signed(day.difference),
+                       differenceTone: Format.tone(day.difference), correction: day.correction.map(Format.duration),
+                       holiday: day.holiday, off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
+                       history: dayHistory, hasHistory: !dayHistory.isEmpty,
+                       editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
+                       rowClass: classes.joined(separator: " "))
+        }
+        let total = ledger.totals(from: from, to: to).balance
+        let model = Model(from: from.description, to: to.description, fromError: fromError, toError: toError, saved: saved,
+                          rows: rows, total: Format.signed(total), totalTone: Format.tone(total),
+                          formDate: entry.date.isEmpty ? today.description : entry.date, formDuration: entry.duration,
+                          formNote: entry.note, dateError: entry.errors["date"], durationError: entry.errors["minutes"],
+                          noteError: entry.errors["note"])
+        return pages.render("corrections", model, title: "Corrections", path: "/corrections", status: status)
+    }
+}

@@ -1,0 +1,103 @@
+import AttendanceCore
+import Foundation
+import HTTPMessage
+
+/// `GET /dashboard`: the balance, today, this week and month, two charts, the months.
+enum DashboardPage {
+    /// Days in the bar chart of daily effective vs expected.
+    static let recentDays = 28
+    /// Days in the cumulative-balance line (the period's last year up to yesterday).
+    static let balanceDays = 366
+
+    struct Figure {
+        let effective: String
+        let expected: String
+        let delta: String
+        let tone: String
+
+        init(_ totals: Totals) {
+            effective = Format.duration(totals.effective)
+            expected = Format.duration(totals.expected)
+            delta = Format.signed(totals.balance)
+            tone = Format.tone(totals.balance)
+        }
+    }
+
+    struct MonthRow {
+        let month, recorded, effective, expected, delta, deltaTone, balance, balanceTone: String
+    }
+
+    struct Model {
+        let today: String
+        let yesterday: String
+        let period: String
+        let balance: String
+        let balanceTone: String
+        let todayWorked: String
+        let todayExpected: String
+        let todayProgress: Int
+        let todayMax: Int
+        let week: Figure
+        let month: Figure
+        let year: Int
+        let months: [MonthRow]
+        let chartJSON: String
+    }
+
+    static func get(_ app: App, _: Request, _: [String]) throws -> Response {
+        let pages = try app.requirePages()
+        let today = try app.today()
+        let yesterday = today.adding(days: -1)
+        let settings = try app.database.settings()
+        let chartStart = max(settings.periodStart, today.adding(days: -(balanceDays - 1)))
+        let january = LocalDate(year: today.year, month: 1, day: 1)!
+        let first = min(settings.periodStart, january, today.adding(days: -(recentDays - 1)))
+        let ledger = try app.database.ledger(from: first, to: today)
+
+        let balance = ledger.balance(asOf: yesterday).balance
+        let todayFigures = ledger.day(today)
+        let monday = today.adding(days: -Weekday.allCases.firstIndex(of: today.weekday)!)
+        let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
+        let months = ledger.summary(year: today.year, today: today).map {
+            MonthRow(month: $0.month, recorded: Format.duration($0.recorded), effective: Format.duration($0.effective),
+                     expected: Format.duration($0.expected), delta: Format.signed($0.delta), deltaTone: Format.tone($0.delta),
+                     balance: Format.signed($0.balance), balanceTone: Format.tone($0.balance))
+        }
+
+        let model = Model(
+            today: today.description, yesterday: yesterday.description,
+            period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
+            balance: Format.signed(balance), balanceTone: Format.tone(balance),
+            todayWorked: Format.duration(todayFigures.effective), todayExpected: Format.duration(todayFigures.expected),
+            todayProgress: min(todayFigures.effective, max(todayFigures.expected, 1)), todayMax: max(todayFigures.expected, 1),
+            week: Figure(ledger.totals(from: monday, to: today)), month: Figure(ledger.totals(from: monthStart, to: today)),
+            year: today.year, months: months,
+            chartJSON: chartJSON(ledger, today: today, chartStart: chartStart))
+        return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true)
+    }
+
+    /// The charts' data, safe to place inside `<script type="application/json">`.
+    static func chartJSON(_ ledger: Ledger, today: LocalDate, chartStart: LocalDate) -> String {
+        struct Series: Encodable { let labels: [String]; let effective: [Int]; let expected: [Int] }
+        struct Line: Encodable { let labels: [String]; let balance: [Int] }
+        struct Charts: Encodable { let daily: Series; let balance: Line }
+
+        let recent = ledger.days(from: today.adding(days: -(recentDays - 1)), to: today)
+        // The line ends yesterday, like the balance card: today is not over yet.
+        let yesterday = today.adding(days: -1)
+        var carry = ledger.balance(asOf: chartStart.adding(days: -1)).balance
+        let lineDays = ledger.days(from: chartStart, to: yesterday).filter(\.inPeriod)
+        let line = lineDays.map { day -> Int in
+            carry += day.effective - day.expected
+            return carry
+        }
+        let charts = Charts(
+            daily: Series(labels: recent.map(\.date.description), effective: recent.map(\.effective), expected: recent.map(\.expected)),
+            balance: Line(labels: lineDays.map(\.date.description), balance: line))
+        let data = (try? JSONEncoder().encode(charts)) ?? Data("{}".utf8)
+        // "<" never appears in dates and numbers; escaping it anyway keeps "</script>" impossible.
+        return String(decoding: data, as: UTF8.self)
+            .replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+            .replacingOccurrences(of: "&", with: "\\u0026")
+    }
+}
