@@ -1,0 +1,158 @@
+import AttendanceCore
+import Foundation
+import HTTPMessage
+import Storage
+import Testing
+@testable import Web
+
+/// The repository's templates folder.
+let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../templates").standardized.path
+
+/// An app with pages, "now" 2024-06-03T10:00Z (a Monday), period from Monday 27 May,
+/// and 9 h recorded on each weekday of that week: +1:00 a day.
+func makePageApp() throws -> App {
+    let database = try AppDatabase.inMemory(defaults: .defaults(today: LocalDate("2024-06-03")!, timezone: "UTC"))
+    var settings = try database.settings()
+    settings.periodStart = LocalDate("2024-05-27")!
+    try database.updateSettings(settings)
+    let monday = Timestamp.epochSeconds("2024-05-27T08:00:00Z")! / 60
+    let beats = (0..<5).flatMap { day in (0..<540).map { HeartbeatMinute(minute: monday + Int64(day * 1440 + $0), host: "") } }
+    _ = try database.recordHeartbeats(beats, receivedAt: 0)
+    return App(database: database, config: AppConfig(bearerToken: nil, now: { fixedNow }),
+               pages: try Pages(directory: templatesDirectory))
+}
+
+func html(_ response: Response) -> String { String(decoding: response.body, as: UTF8.self) }
+
+func form(_ app: App, _ path: String, _ fields: [(String, String)], headers: [String: String] = [:]) -> Response {
+    let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+    return send(app, "POST", path, body, headers: headers.merging(["content-type": "application/x-www-form-urlencoded"]) { a, _ in a })
+}
+
+func location(_ response: Response) -> String? { response.headers.first { $0.0 == "Location" }?.1 }
+
+@Suite struct PageTests {
+    @Test func rootRedirectsToTheDashboard() throws {
+        let response = send(try makePageApp(), "GET", "/")
+        #expect(response.status == 303)
+        #expect(location(response) == "/dashboard")
+    }
+
+    @Test func dashboardShowsTheHandComputedFigures() throws {
+        let page = html(send(try makePageApp(), "GET", "/dashboard"))
+        #expect(page.contains(#"id="balance">+5:00<"#))           // 5 × (9:00 − 8:00) through Sunday
+        #expect(page.contains(#"id="today-worked">0:00<"#))
+        #expect(page.contains(#"id="week-delta">−8:00<"#))        // Monday, nothing yet
+        #expect(page.contains(#"<script type="application/json" id="chart-data">{"#))
+        #expect(!page.contains("style=\""))
+        #expect(!page.contains("<script>"))
+    }
+
+    @Test func userTextIsEscapedEverywhere() throws {
+        let app = try makePageApp()
+        _ = try app.database.setHoliday(LocalDate("2024-05-29")!, name: "<script>alert(1)</script>")
+        _ = try app.database.addCorrection(LocalDate("2024-05-28")!, minutes: 60, note: "\"><img src=x onerror=alert(1)>", at: 1)
+        for path in ["/settings", "/corrections?from=2024-05-01&to=2024-05-31"] {
+            let page = html(send(app, "GET", path))
+            #expect(!page.contains("<script>alert(1)"), "\(path)")
+            #expect(!page.contains("<img src=x"), "\(path)")
+        }
+        #expect(html(send(app, "GET", "/settings")).contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+    }
+
+    @Test func settingsFormSavesAndRedirects() throws {
+        let app = try makePageApp()
+        let response = form(app, "/settings", [("period_start", "2024-05-27"), ("period_end", ""), ("working_days", "mon"),
+                                               ("working_days", "sat"), ("daily_hours", "7.5"), ("timezone", "Europe/Berlin")])
+        #expect(response.status == 303)
+        #expect(location(response) == "/settings?saved=settings")
+        let settings = try app.database.settings()
+        #expect(settings.dailyRequiredMinutes == 450)
+        #expect(settings.workingDays == [.mon, .sat])
+        #expect(settings.timezone == "Europe/Berlin")
+        #expect(form(app, "/settings", [("period_start", "2024-05-27"), ("daily_hours", "7:45"), ("timezone", "UTC")]).status == 303)
+        #expect(try app.database.settings().dailyRequiredMinutes == 465)
+    }
+
+    @Test(arguments: [
+        ([("period_start", "2024-02-30"), ("daily_hours", "8:00"), ("timezone", "UTC")], "period_start-error"),
+        ([("period_start", "2024-05-27"), ("period_end", "2024-01-01"), ("daily_hours", "8:00"), ("timezone", "UTC")], "period_end-error"),
+        ([("period_start", "2024-05-27"), ("daily_hours", "eight"), ("timezone", "UTC")], "daily_hours-error"),
+        ([("period_start", "2024-05-27"), ("daily_hours", "25:00"), ("timezone", "UTC")], "daily_hours-error"),
+        ([("period_start", "2024-05-27"), ("daily_hours", "8:00"), ("timezone", "Mars/Base")], "timezone-error"),
+    ])
+    func settingsErrorsKeepTheInputAndNameTheField(fields: [(String, String)], errorID: String) throws {
+        let app = try makePageApp()
+        let before = try app.database.settings()
+        let response = form(app, "/settings", fields)
+        #expect(response.status == 422)
+        let page = html(response)
+        #expect(page.contains("id=\"\(errorID)\""))
+        for (name, value) in fields where name != "timezone" && !value.isEmpty {
+            #expect(page.contains("value=\"\(value)\""), "\(name) kept")
+        }
+        #expect(try app.database.settings() == before)
+    }
+
+    @Test func holidaysAreAddedAndRemovedThroughForms() throws {
+        let app = try makePageApp()
+        #expect(location(form(app, "/settings/holidays", [("date", "2024-05-29"), ("name", "Feiertag")])) == "/settings?saved=holiday#holidays")
+        #expect(try app.database.holidays().map(\.name) == ["Feiertag"])
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+13:00<"#))  // Wednesday expects nothing now
+        let bad = form(app, "/settings/holidays", [("date", "2024-05-30"), ("name", "  ")])
+        #expect(bad.status == 422)
+        #expect(html(bad).contains("id=\"holiday-name-error\""))
+        #expect(form(app, "/settings/holidays/delete", [("date", "2024-05-29")]).status == 303)
+        #expect(try app.database.holidays().isEmpty)
+    }
+
+    @Test func correctionsAreAddedChangedAndRemovedThroughForms() throws {
+        let app = try makePageApp()
+        let saved = form(app, "/corrections", [("date", "2024-05-28"), ("duration", "4:30"), ("note", "left early"),
+                                               ("from", "2024-05-27"), ("to", "2024-06-02")])
+        #expect(saved.status == 303)
+        #expect(location(saved) == "/corrections?from=2024-05-27&to=2024-06-02&saved=2024-05-28")
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+0:30<"#))  // 4 × 1:00 − 3:30
+        _ = form(app, "/corrections", [("date", "2024-05-28"), ("duration", "10"), ("from", ""), ("to", "")])
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+6:00<"#))
+        let page = html(send(app, "GET", "/corrections?from=2024-05-27&to=2024-06-02"))
+        #expect(page.contains("set to 10:00"))
+        #expect(page.contains("set to 4:30"))
+        #expect(page.contains("left early"))
+        #expect(form(app, "/corrections/delete", [("date", "2024-05-28"), ("from", "2024-05-27"), ("to", "2024-06-02")]).status == 303)
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+5:00<"#))
+        let tooLong = form(app, "/corrections", [("date", "2024-05-28"), ("duration", "24:01")])
+        #expect(tooLong.status == 422)
+        #expect(html(tooLong).contains("value=\"24:01\""))
+        #expect(html(tooLong).contains("id=\"correction-duration-error\""))
+    }
+
+    @Test func pagesRefuseCrossSitePostsAndExplainErrorsKindly() throws {
+        let app = try makePageApp()
+        let refused = form(app, "/settings/holidays", [("date", "2024-05-29"), ("name", "x")],
+                           headers: ["origin": "http://evil.example", "host": "127.0.0.1:8080"])
+        #expect(refused.status == 403)
+        #expect(html(refused).contains("<h1>403</h1>"))
+        #expect(try app.database.holidays().isEmpty)
+        let missing = send(app, "GET", "/nowhere")
+        #expect(missing.status == 404)
+        #expect(html(missing).contains("Back to the dashboard"))
+        #expect(missing.headers.contains { $0.0 == "Content-Security-Policy" && $0.1.contains("script-src 'self'") })
+        #expect(missing.headers.contains { $0.0 == "X-Frame-Options" && $0.1 == "DENY" })
+    }
+
+    @Test func hoursAreReadAsHoursAndMinutesOrDecimalHours() {
+        #expect(Format.minutes(fromHours: "7:30") == 450)
+        #expect(Format.minutes(fromHours: "7.5") == 450)
+        #expect(Format.minutes(fromHours: "7,5") == 450)
+        #expect(Format.minutes(fromHours: " 8 ") == 480)
+        #expect(Format.minutes(fromHours: "0:05") == 5)
+        for bad in ["", "7:5", "7:60", "-1", "abc", "1e3", "7..5", ":30", "."] {
+            #expect(Format.minutes(fromHours: bad) == nil, "\(bad)")
+        }
+        #expect(Format.signed(750) == "+12:30")
+        #expect(Format.signed(-65) == "\u{2212}1:05")
+        #expect(Format.signed(0) == "0:00")
+    }
+}
