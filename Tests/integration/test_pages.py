@@ -1,0 +1,277 @@
+"""The three pages in a real headless Chromium through nginx, with JavaScript on and off:
+settings, holidays and corrections changed through the forms, each time checking the
+figures the pages show against a hand computation."""
+import os
+import shutil
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, Stack
+
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+ZONE = "Europe/Berlin"
+WORKED = 540  # 9 h recorded on every weekday: +1:00 against 8 h
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def chromium_paths():
+    browser = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    assert Path(browser).exists() and Path(driver).exists(), "chromium and chromium-driver are not installed (make test-deps)"
+    return browser, driver
+
+
+def make_driver(javascript):
+    browser, driver = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=en-US", "--window-size=1280,900"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def minutes(text):
+    """`+12:30` / `−1:05` / `0:00` → signed minutes."""
+    text = text.strip()
+    sign = -1 if text.startswith("\u2212") else 1
+    hours, mins = text.lstrip("+\u2212").split(":")
+    return sign * (int(hours) * 60 + int(mins))
+
+
+def typed_date(day):
+    """What a person types into an en-US date field."""
+    return day.strftime("%m%d%Y")
+
+
+class Setup:
+    """Today in the zone; the period starts on Monday of last week; 9 h on each weekday
+    before today. Hand computation: every weekday before today adds +1:00."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.today = datetime.now(ZoneInfo(ZONE)).date()
+        self.start = self.today - timedelta(days=self.today.weekday() + 7)
+        self.tuesday = self.start + timedelta(days=1)
+        self.wednesday = self.start + timedelta(days=2)
+        self.weekdays = [self.start + timedelta(days=n) for n in range((self.today - self.start).days)
+                         if (self.start + timedelta(days=n)).weekday() < 5]
+        self.base = len(self.weekdays) * (WORKED - 480)
+        settings = requests.post(stack.url + "/api/settings", json={
+            "timezone": ZONE, "period_start": self.start.isoformat(), "period_end": None,
+            "working_days": ["mon", "tue", "wed", "thu", "fri"], "daily_required_minutes": 480})
+        assert settings.status_code == 200
+        beats = []
+        for day in self.weekdays:
+            first = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZoneInfo(ZONE))
+            beats += [{"timestamp": (first + timedelta(minutes=m)).isoformat(), "host": "laptop"} for m in range(WORKED)]
+        response = stack.heartbeat(json={"heartbeats": beats})
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["javascript", "no-javascript"])
+def site(request):
+    stack = Stack()
+    setup = Setup(stack)
+    driver = make_driver(request.param)
+    driver.javascript = request.param
+    yield stack, setup, driver
+    driver.quit()
+    stack.stop()
+
+
+def open_page(driver, stack, path):
+    driver.get(stack.url + path)
+    assert "Attendance" in driver.title
+    if driver.javascript:
+        # A form shown again with its errors is answered 422 on purpose; anything else
+        # severe (a script error, a missing file) fails the test.
+        severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+                  and "status of 422" not in entry["message"]]
+        assert severe == [], severe
+
+
+def dashboard_balance(driver, stack):
+    open_page(driver, stack, "/dashboard")
+    return minutes(driver.find_element(By.ID, "balance").text)
+
+
+def click_and_wait(element):
+    """Clicks, then waits for the next page to replace this one (POST-redirect-GET)."""
+    driver = element.parent
+    element.click()
+
+    def replaced(_):
+        try:
+            element.tag_name
+            return False
+        except WebDriverException:  # stale, or (Chromium) "node does not belong to the document"
+            return True
+
+    WebDriverWait(driver, 10).until(replaced)
+
+
+def submit(form):
+    click_and_wait(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def test_dashboard_shows_the_hand_computed_balance_and_draws_charts(site):
+    stack, setup, driver = site
+    assert dashboard_balance(driver, stack) == setup.base
+    rows = driver.find_elements(By.CSS_SELECTOR, "#months tbody tr")
+    assert len(rows) == setup.today.month
+    drawn = driver.execute_script("""
+        if (typeof Chart === 'undefined') return null;
+        return ['daily-chart', 'balance-chart'].map(id => {
+            const canvas = document.getElementById(id);
+            if (!Chart.getChart(canvas)) return false;
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            return pixels.some(value => value !== 0);
+        });""")
+    assert drawn == ([True, True] if driver.javascript else None)
+
+
+def test_settings_form_changes_the_figures(site):
+    stack, setup, driver = site
+    open_page(driver, stack, "/settings")
+    hours = driver.find_element(By.ID, "daily_hours")
+    assert hours.get_attribute("value") == "8:00"
+    hours.clear()
+    hours.send_keys("7:30")
+    submit(driver.find_element(By.ID, "settings-form"))
+    assert "Settings saved." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert driver.find_element(By.ID, "daily_hours").get_attribute("value") == "7:30"
+    # Hand computation: each weekday now gives 9:00 − 7:30 = +1:30.
+    assert dashboard_balance(driver, stack) == len(setup.weekdays) * 90
+
+    open_page(driver, stack, "/settings")
+    hours = driver.find_element(By.ID, "daily_hours")
+    hours.clear()
+    hours.send_keys("eight")
+    submit(driver.find_element(By.ID, "settings-form"))
+    assert "7:30 or 7.5" in driver.find_element(By.ID, "daily_hours-error").text
+    assert driver.find_element(By.ID, "daily_hours").get_attribute("value") == "eight"
+    hours = driver.find_element(By.ID, "daily_hours")
+    hours.clear()
+    hours.send_keys("8")
+    submit(driver.find_element(By.ID, "settings-form"))
+    assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_holiday_added_and_removed_through_the_settings_page(site):
+    stack, setup, driver = site
+    name = "<script>alert(1)</script> Feiertag"
+    open_page(driver, stack, "/settings")
+    driver.find_element(By.ID, "holiday-date").send_keys(typed_date(setup.wednesday))
+    driver.find_element(By.ID, "holiday-name").send_keys(name)
+    submit(driver.find_element(By.ID, "holiday-form"))
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text
+    cells = driver.find_elements(By.CSS_SELECTOR, "#holiday-list td.holiday-name")
+    assert [cell.text for cell in cells] == [name]
+    # Hand computation: Wednesday expects nothing now, so its 9:00 is all overtime: +8:00.
+    assert dashboard_balance(driver, stack) == setup.base + 480
+
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
+    row = driver.find_element(By.ID, f"day-{setup.wednesday}")
+    assert name in row.text
+    assert row.find_element(By.CSS_SELECTOR, ".expected").text == "0:00"
+    assert "holiday" in row.get_attribute("class")
+
+    open_page(driver, stack, "/settings")
+    click_and_wait(driver.find_element(By.CSS_SELECTOR, "#holiday-list button[type=submit]"))
+    assert "Holiday removed." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert driver.find_elements(By.ID, "holiday-list") == []
+    assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_correction_added_changed_and_removed_through_the_corrections_page(site):
+    stack, setup, driver = site
+    open_page(driver, stack, "/corrections")
+    start = driver.find_element(By.ID, "from")
+    start.send_keys(typed_date(setup.start))
+    end = driver.find_element(By.ID, "to")
+    end.send_keys(typed_date(setup.today))
+    submit(driver.find_element(By.ID, "range-form"))
+    assert driver.find_element(By.ID, f"day-{setup.start}")
+
+    day = str(setup.tuesday)
+    click_and_wait(driver.find_element(By.CSS_SELECTOR, f"#day-{day} .actions a"))
+    assert driver.find_element(By.ID, "correction-date").get_attribute("value") == day
+    assert driver.find_element(By.ID, "correction-duration").get_attribute("value") == "9:00"
+    duration = driver.find_element(By.ID, "correction-duration")
+    duration.clear()
+    duration.send_keys("4:00")
+    driver.find_element(By.ID, "correction-note").send_keys("dentist <b>bold</b>")
+    submit(driver.find_element(By.ID, "correction-form"))
+    row = driver.find_element(By.ID, f"day-{day}")
+    assert row.find_element(By.CSS_SELECTOR, ".recorded").text == "9:00"
+    assert row.find_element(By.CSS_SELECTOR, ".correction").text == "4:00"
+    assert row.find_element(By.CSS_SELECTOR, ".effective").text == "4:00"
+    assert minutes(row.find_element(By.CSS_SELECTOR, ".difference").text) == -240
+    # Hand computation: Tuesday goes from +1:00 to −4:00.
+    assert dashboard_balance(driver, stack) == setup.base - 300
+
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}&edit={day}")
+    duration = driver.find_element(By.ID, "correction-duration")
+    duration.clear()
+    duration.send_keys("10.5")
+    submit(driver.find_element(By.ID, "correction-form"))
+    assert driver.find_element(By.CSS_SELECTOR, f"#day-{day} .effective").text == "10:30"
+    history = driver.find_element(By.XPATH, f"//tr[@id='day-{day}']/following-sibling::tr[1]").get_attribute("textContent")
+    assert "set to 10:30" in history and "set to 4:00" in history and "dentist <b>bold</b>" in history
+    assert dashboard_balance(driver, stack) == setup.base + 90
+
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
+    click_and_wait(driver.find_element(By.CSS_SELECTOR, f"#day-{day} .actions button"))
+    assert "recorded time counts again" in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert driver.find_element(By.CSS_SELECTOR, f"#day-{day} .effective").text == "9:00"
+    assert dashboard_balance(driver, stack) == setup.base
+
+    # Too long for the day: refused, input kept, message next to the field.
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}&edit={day}")
+    duration = driver.find_element(By.ID, "correction-duration")
+    duration.clear()
+    duration.send_keys("25:00")
+    submit(driver.find_element(By.ID, "correction-form"))
+    assert "between 0 and 1440" in driver.find_element(By.ID, "correction-duration-error").text
+    assert driver.find_element(By.ID, "correction-duration").get_attribute("value") == "25:00"
+    assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_unknown_page_is_a_friendly_404(site):
+    stack, _, driver = site
+    driver.get(stack.url + "/no-such-page")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "404"
+    assert driver.find_element(By.LINK_TEXT, "Back to the dashboard")
+    if driver.javascript:
+        logged = driver.get_log("browser")
+        assert [entry["message"].split(" - ")[0] for entry in logged] == [stack.url + "/no-such-page"]
+
+
+def test_screenshots_of_every_page(site):
+    stack, setup, driver = site
+    if not driver.javascript:
+        return  # one set of pictures, with the charts drawn
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for page in ("dashboard", "settings", "corrections"):
+        for size, (width, height) in SIZES.items():
+            driver.set_window_size(width, height)
+            open_page(driver, stack, "/" + page)
+            overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow == 0, f"{page} scrolls sideways at {width} px"  # wide tables scroll in their own box
+            path = SCREENSHOTS / f"{page}-{size}.png"
+            driver.save_screenshot(str(path))
+            assert path.stat().st_size > 10_000
+    driver.set_window_size(*SIZES["desktop"])
