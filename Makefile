@@ -2,12 +2,16 @@
 SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 
-.PHONY: run test deps test-deps build build-debug unit integration clean
+.PHONY: run test bench deps test-deps build build-debug agent unit integration clean
 
 run: deps build
 	scripts/serve
 
 test: test-deps build-debug unit integration
+
+# Performance, measured on the real stack: see README "Performance".
+bench: test-deps build agent
+	bench/run
 
 deps:
 	scripts/install-deps
@@ -20,12 +24,20 @@ build:
 
 build-debug:
 	$(SWIFT) build --product attendance-fcgi
+	$(SWIFT) build --product attendance-agent
 
 unit:
 	$(SWIFT) test
 
 integration:
-	ATTENDANCE_FCGI=$(CURDIR)/.build/debug/attendance-fcgi $(PYTEST) -q Tests/integration
+	ATTENDANCE_FCGI=$(CURDIR)/.build/debug/attendance-fcgi ATTENDANCE_AGENT=$(CURDIR)/.build/debug/attendance-agent \
+		$(PYTEST) -q Tests/integration
+
+# The agent, as it is installed: static Swift runtime, non-PIE (no relocations to
+# apply at each start), in its own build folder so its flags do not rebuild the rest.
+agent:
+	$(SWIFT) build -c release --static-swift-stdlib --product attendance-agent --scratch-path .build-agent -Xlinker -no-pie
+	@echo "agent: .build-agent/release/attendance-agent"
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-agent

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "attendance-fcgi", targets: ["attendance-fcgi"]),
+        .executable(name: "attendance-agent", targets: ["attendance-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -41,10 +42,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: The heartbeat agent: libcurl, a queue file, no Foundation.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Agent", dependencies: ["CCurl"]),
+        .executableTarget(name: "attendance-agent", dependencies: [
+            "Agent",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessage"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
     ],
     swiftLanguageModes: [.v6]
 )

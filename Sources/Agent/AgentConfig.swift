@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the agent keeps its files, all under the user's home.
+public struct AgentPaths: Sendable {
+    public let configFile: String
+    public let stateDirectory: String
+    public let logFile: String
+
+    public var queueFile: String { stateDirectory + "/queue" }
+    public var runLock: String { stateDirectory + "/run.lock" }
+    public var queueLock: String { stateDirectory + "/queue.lock" }
+    public var statusFile: String { stateDirectory + "/status" }
+
+    /// `~/.config/attendance/agent.conf`, `~/.local/state/attendance/`, `~/.heartbeat_agent.log`
+    /// (XDG_CONFIG_HOME and XDG_STATE_HOME are honoured).
+    public init(environment: [String: String]) {
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "."
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/state"
+        configFile = config + "/attendance/agent.conf"
+        stateDirectory = state + "/attendance"
+        logFile = home + "/.heartbeat_agent.log"
+    }
+}
+
+/// The heartbeat URL and token: from `HEARTBEAT_URL` / `BEARER_TOKEN`, else from the
+/// config file (`KEY=value` lines, `#` comments, optional quotes).
+public struct AgentConfig: Sendable, Equatable {
+    public var url: String
+    public var token: String
+
+    public init(url: String, token: String) {
+        self.url = url
+        self.token = token
+    }
+
+    /// The configuration, or an error that says what to set and where.
+    public static func load(environment: [String: String], paths: AgentPaths) throws(AgentError) -> AgentConfig {
+        var values = FileText.read(paths.configFile).map(parse) ?? [:]
+        for key in ["HEARTBEAT_URL", "BEARER_TOKEN"] {
+            if let value = environment[key], !value.isEmpty { values[key] = value }
+        }
+        guard let url = values["HEARTBEAT_URL"], let token = values["BEARER_TOKEN"] else {
+            let missing = ["HEARTBEAT_URL", "BEARER_TOKEN"].filter { values[$0] == nil }.joined(separator: " and ")
+            throw .configuration("\(missing) not set: put them in the environment or in \(paths.configFile) as KEY=value lines")
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw .configuration("HEARTBEAT_URL must start with http:// or https://, e.g. http://127.0.0.1:8080/api/heartbeat")
+        }
+        guard !token.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) else {
+            throw .configuration("BEARER_TOKEN must not contain spaces or line breaks")
+        }
+        return AgentConfig(url: url, token: token)
+    }
+
+    static func parse(_ text: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.drop(while: \.isWhitespace)
+            guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingSpaces
+            var value = trimmed[trimmed.index(after: equals)...].trimmingSpaces
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key] = value
+        }
+        return values
+    }
+}
+
+/// What stops a run, with the words to say and the exit code to give.
+public enum AgentError: Error, Equatable {
+    case configuration(String)
+    case failure(String)
+
+    public var message: String {
+        switch self {
+        case .configuration(let text), .failure(let text): return text
+        }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String { String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+}
