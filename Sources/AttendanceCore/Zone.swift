@@ -7,11 +7,14 @@ public struct Zone: Sendable {
 
     public init(_ timeZone: TimeZone) { self.timeZone = timeZone }
 
-    /// The zone with this IANA name, or nil when tzdata does not know it.
+    /// The zone with this IANA name, or nil when tzdata does not know it. Each zone is
+    /// loaded once per process.
     public init?(identifier: String) {
-        guard !identifier.isEmpty, let timeZone = TimeZone(identifier: identifier) else { return nil }
-        self.timeZone = timeZone
+        guard let zone = Zone.loaded.zone(identifier) else { return nil }
+        self = zone
     }
+
+    static let loaded = ZoneCache()
 
     public var identifier: String { timeZone.identifier }
 
@@ -38,6 +41,22 @@ public struct Zone: Sendable {
     /// Minutes in `date` here: 1440 on most days, 1380 or 1500 on DST change days.
     public func minutesIn(_ date: LocalDate) -> Int {
         Int(firstMinute(of: date.adding(days: 1)) - firstMinute(of: date))
+    }
+}
+
+/// Zones by name, loaded once: reading tzdata is not for every request.
+final class ZoneCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var zones: [String: Zone] = [:]
+
+    func zone(_ identifier: String) -> Zone? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let zone = zones[identifier] { return zone }
+        guard !identifier.isEmpty, let timeZone = TimeZone(identifier: identifier) else { return nil }
+        let zone = Zone(timeZone)
+        zones[identifier] = zone
+        return zone
     }
 }
 

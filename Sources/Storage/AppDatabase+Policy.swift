@@ -110,24 +110,58 @@ extension AppDatabase {
 
     // MARK: Figures
 
-    /// The ledger of [from, to]: settings, holidays, recorded minutes and current corrections,
-    /// read in one transaction so the figures are consistent.
+    /// The ledger of the window [from, to]: settings, holidays, recorded minutes and
+    /// current corrections of the window, and the period's totals before it, read in one
+    /// transaction so the figures are consistent. The totals before the window come from
+    /// SQL sums, so the cost follows the window, not the length of the history.
     public func ledger(from: LocalDate, to: LocalDate) throws -> Ledger {
         try writer.read { db in
             let settings = try Self.settings(db)
-            var holidays: [LocalDate: String] = [:]
-            for holiday in try Self.holidays(db, from: from, to: to) { holidays[holiday.date] = holiday.name }
-            var recorded: [LocalDate: Int] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE date BETWEEN ? AND ?",
-                                           arguments: [from.description, to.description])
-            while let row = try rows.next() {
-                if let date = LocalDate(row[0] as String) { recorded[date] = row[1] }
-            }
-            var corrections: [LocalDate: Int] = [:]
-            for correction in try Self.currentCorrections(db, from: from, to: to) {
-                corrections[correction.date] = correction.minutes
-            }
-            return Ledger(policy: Policy(settings: settings, holidays: holidays), recorded: recorded, corrections: corrections)
+            var ledger = Ledger(policy: Policy(settings: settings, holidays: try Self.holidayMap(db, from, to)),
+                                recorded: try Self.recordedMap(db, from, to),
+                                corrections: try Self.correctionMap(db, from, to), start: from)
+            ledger.carry = try Self.totals(db, settings: settings, from: settings.periodStart, to: from.adding(days: -1))
+            return ledger
         }
+    }
+
+    /// Rules 5–7 over the dates of [from, to] inside the period, from aggregates.
+    static func totals(_ db: Database, settings: Settings, from: LocalDate, to: LocalDate) throws -> Totals {
+        let first = max(from, settings.periodStart)
+        let last = settings.periodEnd.map { min(to, $0) } ?? to
+        guard first <= last else { return .zero }
+        let recordedSum = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(minutes), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?",
+                                           arguments: [first.description, last.description]) ?? 0
+        let corrections = try correctionMap(db, first, last)
+        var recordedOnCorrected: [LocalDate: Int] = [:]
+        for date in corrections.keys {
+            recordedOnCorrected[date] = try Int.fetchOne(db, sql: "SELECT minutes FROM daily_attendance WHERE date = ?",
+                                                         arguments: [date.description]) ?? 0
+        }
+        let policy = Policy(settings: settings, holidays: try holidayMap(db, first, last))
+        return Totals.span(policy: policy, first: first, last: last, recordedSum: recordedSum,
+                           corrections: corrections, recordedOnCorrected: recordedOnCorrected)
+    }
+
+    static func holidayMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: String] {
+        var holidays: [LocalDate: String] = [:]
+        for holiday in try Self.holidays(db, from: from, to: to) { holidays[holiday.date] = holiday.name }
+        return holidays
+    }
+
+    static func recordedMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: Int] {
+        var recorded: [LocalDate: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE date BETWEEN ? AND ?",
+                                       arguments: [from.description, to.description])
+        while let row = try rows.next() {
+            if let date = LocalDate(row[0] as String) { recorded[date] = row[1] }
+        }
+        return recorded
+    }
+
+    static func correctionMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: Int] {
+        var corrections: [LocalDate: Int] = [:]
+        for correction in try currentCorrections(db, from: from, to: to) { corrections[correction.date] = correction.minutes }
+        return corrections
     }
 }

@@ -28,12 +28,16 @@ public struct AppDatabase: Sendable {
 
     /// Opens (creating and migrating if needed) the database file at `path`. WAL mode;
     /// `synchronous = NORMAL`, so a committed transaction survives a crash of the process
-    /// (not necessarily of the OS); writers wait up to 5 s for each other.
+    /// (not necessarily of the OS); writers wait up to 5 s for each other. Each connection
+    /// caches at most 1 MiB of pages, and there are at most 4 readers (one per accept
+    /// thread): memory stays small whatever the database's size.
     public static func open(path: String, defaults: Settings) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = 4
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -1024")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try AppDatabase(writer: pool, defaults: defaults)
@@ -117,7 +121,7 @@ public struct AppDatabase: Sendable {
 
     static func zone(_ db: Database) throws -> Zone {
         let identifier = try String.fetchOne(db, sql: "SELECT timezone FROM settings WHERE id = 1") ?? "UTC"
-        return ZoneCache.shared.zone(identifier) ?? Zone(TimeZone(identifier: "UTC")!)
+        return Zone(identifier: identifier) ?? Zone(identifier: "UTC")!
     }
 
     // MARK: Daily cache
@@ -169,21 +173,5 @@ public struct AppDatabase: Sendable {
             }
             return try cached == Self.recount(db)
         }
-    }
-}
-
-/// Loaded zones by name: reading tzdata once per zone, not once per request.
-final class ZoneCache: @unchecked Sendable {
-    static let shared = ZoneCache()
-    private let lock = NSLock()
-    private var zones: [String: Zone] = [:]
-
-    func zone(_ identifier: String) -> Zone? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let zone = zones[identifier] { return zone }
-        guard let zone = Zone(identifier: identifier) else { return nil }
-        zones[identifier] = zone
-        return zone
     }
 }

@@ -65,9 +65,8 @@ enum FiguresHandler {
 
     static func balance(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let asOf = try request.dateParameter("as_of") ?? app.today()
-        let settings = try app.database.settings()
-        let ledger = try app.database.ledger(from: settings.periodStart, to: asOf)
-        return .json(BalanceBody(asOf: asOf, settings: ledger.policy.settings, totals: ledger.balance(asOf: asOf)))
+        let ledger = try app.database.ledger(from: asOf.adding(days: 1), to: asOf)  // no window: all carry
+        return .json(BalanceBody(asOf: asOf, settings: ledger.policy.settings, totals: ledger.carry))
     }
 
     static func summary(_ app: App, _ request: Request, _: [String]) throws -> Response {
@@ -78,9 +77,9 @@ enum FiguresHandler {
             guard (1...9999).contains(number) else { throw HTTPError(422, "year must be between 1 and 9999") }
             year = number
         }
-        let settings = try app.database.settings()
         let january = LocalDate(year: year, month: 1, day: 1)!
-        let ledger = try app.database.ledger(from: min(settings.periodStart, january), to: max(today, january))
+        let december = LocalDate(year: year, month: 12, day: 31)!
+        let ledger = try app.database.ledger(from: january, to: min(today, december))
         return .json(ledger.summary(year: year, today: today).map(MonthBody.init))
     }
 }

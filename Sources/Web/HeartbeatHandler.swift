@@ -1,5 +1,4 @@
 import AttendanceCore
-import Foundation
 import HTTPMessage
 import Storage
 
@@ -34,40 +33,39 @@ enum HeartbeatHandler {
         }
     }
 
+    /// A body: one heartbeat's fields, or a batch of them.
+    struct Body: Decodable {
+        var timestamp: String?
+        var host: String?
+        var heartbeats: [Item]?
+    }
+
+    struct Item: Decodable {
+        var timestamp: String?
+        var host: String?
+    }
+
     /// The heartbeats a body asks to store, or the error that refuses all of them.
     static func parse(_ body: [UInt8], now: Int64) throws -> [HeartbeatMinute] {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             return [HeartbeatMinute(minute: floorDiv60(now), host: "")]
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
-            throw HTTPError(400, "body is not valid JSON")
-        }
-        guard let fields = object as? [String: Any] else {
-            throw HTTPError(400, "body must be a JSON object")
-        }
-        guard let batch = fields["heartbeats"] else {
-            return [try heartbeat(fields, now: now, label: "heartbeat")]
-        }
-        guard let items = batch as? [Any] else {
-            throw HTTPError(400, "\"heartbeats\" must be an array")
+        let request = Request(method: "POST", path: "", body: body)
+        let parsed = try request.decodeJSON(Body.self)
+        guard let items = parsed.heartbeats else {
+            return [try heartbeat(Item(timestamp: parsed.timestamp, host: parsed.host), now: now, label: "heartbeat")]
         }
         guard items.count <= batchLimit else {
             throw HTTPError(413, "a batch holds at most \(batchLimit) heartbeats; this one has \(items.count)")
         }
         return try items.enumerated().map { index, item in
-            guard let fields = item as? [String: Any] else {
-                throw HTTPError(400, "heartbeats[\(index)] must be a JSON object")
-            }
-            return try heartbeat(fields, now: now, label: "heartbeats[\(index)]")
+            try heartbeat(item, now: now, label: "heartbeats[\(index)]")
         }
     }
 
-    static func heartbeat(_ fields: [String: Any], now: Int64, label: String) throws -> HeartbeatMinute {
+    static func heartbeat(_ item: Item, now: Int64, label: String) throws -> HeartbeatMinute {
         var seconds = now
-        switch fields["timestamp"] {
-        case nil, is NSNull:
-            break
-        case let text as String:
+        if let text = item.timestamp {
             guard let parsed = Timestamp.epochSeconds(text) else {
                 throw HTTPError(422, "\(label).timestamp \"\(text)\" is not an RFC 3339 date-time with an offset, like 2024-05-06T09:30:00+02:00")
             }
@@ -76,19 +74,9 @@ enum HeartbeatHandler {
                 throw HTTPError(422, "\(label).timestamp \(text) is more than 5 minutes in the future")
             }
             seconds = parsed
-        default:
-            throw HTTPError(400, "\(label).timestamp must be a string")
         }
-        var host = ""
-        switch fields["host"] {
-        case nil, is NSNull:
-            break
-        case let text as String:
-            try Input.text(text, field: "\(label).host", limit: hostLimit)
-            host = text
-        default:
-            throw HTTPError(400, "\(label).host must be a string")
-        }
+        let host = item.host ?? ""
+        try Input.text(host, field: "\(label).host", limit: hostLimit)
         return HeartbeatMinute(minute: floorDiv60(seconds), host: host)
     }
 

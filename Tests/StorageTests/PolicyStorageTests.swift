@@ -81,3 +81,40 @@ import Testing
         }
     }
 }
+
+@Suite struct WindowedLedgerTests {
+    /// A window's carry (SQL sums) plus its own days must give what the whole history gives.
+    @Test func windowsAgreeWithTheWholeHistory() throws {
+        let db = try freshDatabase(zone: "Europe/Berlin")
+        var settings = try db.settings()
+        settings.periodStart = LocalDate("2022-03-15")!
+        settings.periodEnd = LocalDate("2024-10-31")!
+        try db.updateSettings(settings)
+        var generator = SystemRandomNumberGenerator()
+        let first = LocalDate("2022-01-01")!.dayNumber, last = LocalDate("2024-12-31")!.dayNumber
+        var beats: [HeartbeatMinute] = []
+        for day in stride(from: first, through: last, by: 1) where Int.random(in: 0..<3, using: &generator) > 0 {
+            let start = Int64(day) * 1440 + Int64.random(in: 0..<600, using: &generator)
+            beats += (0..<Int64.random(in: 1..<600, using: &generator)).map { HeartbeatMinute(minute: start + $0, host: "") }
+        }
+        _ = try db.recordHeartbeats(beats, receivedAt: 0)
+        for _ in 0..<40 {
+            let date = LocalDate(dayNumber: Int.random(in: first...last, using: &generator))
+            if Bool.random(using: &generator) {
+                _ = try db.addCorrection(date, minutes: Int.random(in: 0...900, using: &generator), note: "", at: 0)
+            } else {
+                _ = try db.setHoliday(date, name: "h")
+            }
+        }
+        let whole = try db.ledger(from: LocalDate("2000-01-01")!, to: LocalDate("2025-01-01")!)
+        for _ in 0..<30 {
+            let windowStart = LocalDate(dayNumber: Int.random(in: first...last, using: &generator))
+            let window = try db.ledger(from: windowStart, to: LocalDate("2025-01-01")!)
+            let asOf = windowStart.adding(days: Int.random(in: -1...400, using: &generator))
+            #expect(window.balance(asOf: asOf) == whole.balance(asOf: asOf), "window \(windowStart), as of \(asOf)")
+        }
+        let january = LocalDate("2024-01-01")!
+        let today = LocalDate("2024-12-31")!
+        #expect(try db.ledger(from: january, to: today).summary(year: 2024, today: today) == whole.summary(year: 2024, today: today))
+    }
+}

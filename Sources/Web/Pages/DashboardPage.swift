@@ -48,11 +48,13 @@ enum DashboardPage {
         let pages = try app.requirePages()
         let today = try app.today()
         let yesterday = today.adding(days: -1)
-        let settings = try app.database.settings()
-        let chartStart = max(settings.periodStart, today.adding(days: -(balanceDays - 1)))
+        // One window covers everything shown: the line's year, this year's months, the
+        // recent weeks. What lies before it comes in as the ledger's carry.
         let january = LocalDate(year: today.year, month: 1, day: 1)!
-        let first = min(settings.periodStart, january, today.adding(days: -(recentDays - 1)))
-        let ledger = try app.database.ledger(from: first, to: today)
+        let windowStart = min(january, today.adding(days: -(balanceDays - 1)))
+        let ledger = try app.database.ledger(from: windowStart, to: today)
+        let settings = ledger.policy.settings
+        let chartStart = max(settings.periodStart, today.adding(days: -(balanceDays - 1)))
 
         let balance = ledger.balance(asOf: yesterday).balance
         let todayFigures = ledger.day(today)

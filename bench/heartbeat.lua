@@ -1,0 +1,27 @@
+-- wrk: every request is a heartbeat for a new minute. Each thread counts up from its
+-- own starting minute (before 2020), so no request repeats another.
+local threads = 0
+
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+local counter = 0
+local token = os.getenv("BENCH_TOKEN")
+
+request = function()
+  counter = counter + 1
+  local minute = 24000000 + id * 1000000 + counter
+  return wrk.format("POST", "/api/heartbeat",
+    { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" },
+    '{"timestamp":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", minute * 60) .. '","host":"bench"}')
+end
+
+local failures = 0
+response = function(status)
+  if status ~= 200 then
+    failures = failures + 1
+    if failures <= 3 then io.stderr:write("heartbeat answered " .. status .. "\n") end
+  end
+end

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The stack's numbers, measured against a running nginx + attendance-fcgi (bench/run
+starts them): heartbeat ingest next to a no-op route, the dashboard and a year of
+/api/days with 1 and 10 years of history, the responder's memory, a cold start.
+
+usage: stack_bench.py URL TOKEN DATA_DIR RESPONDER_BINARY"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+URL, TOKEN, DATA_DIR, RESPONDER = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4]
+HERE = Path(__file__).resolve().parent
+results = {}
+
+
+def wrk(path, seconds, threads, connections, script=None):
+    """req/s, p50 ms, p99 ms and non-2xx count of one wrk run."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(HERE / script)]
+    out = subprocess.run(command + [URL + path], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, BENCH_TOKEN=TOKEN)).stdout
+
+    def latency(label):
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, latency(50), latency(99), int(bad.group(1)) if bad else 0
+
+
+def responder_pid():
+    return int((DATA_DIR / "run/responder.pid").read_text())
+
+
+def rss_mb(field):
+    status = Path(f"/proc/{responder_pid()}/status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+) kB", status, re.M).group(1)) / 1024
+
+
+def load_years(first_day, last_day):
+    """8 h (09:00–17:00 UTC) on every weekday of [first_day, last_day], by the batch API."""
+    batch, day, sent = [], first_day, 0
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def flush():
+        response = session.post(URL + "/api/heartbeat", json={"heartbeats": batch}, headers=headers, timeout=120)
+        assert response.status_code == 200, response.text
+
+    while day <= last_day:
+        if day.weekday() < 5:
+            start = datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc)
+            for minute in range(480):
+                batch.append({"timestamp": (start + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "host": "history"})
+                if len(batch) == 10_000:
+                    flush()
+                    sent += len(batch)
+                    batch = []
+        day += timedelta(days=1)
+    if batch:
+        flush()
+        sent += len(batch)
+    return sent
+
+
+def table(title, header, rows):
+    print(f"\n== {title} ==")
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    for row in [header] + rows:
+        print("  ".join(str(cell).rjust(width) if i else str(cell).ljust(width) for i, (cell, width) in enumerate(zip(row, widths))))
+
+
+# -- ingest next to a no-op through the same nginx and responder
+ingest = wrk("/api/heartbeat", 10, 2, 16, "heartbeat.lua")
+noop = wrk("/api/ping", 10, 2, 16)
+table("requests through nginx (wrk -t2 -c16, 10 s each)", ["route", "req/s", "p50 ms", "p99 ms", "non-2xx"], [
+    ["POST /api/heartbeat (new minute each)", f"{ingest[0]:.0f}", f"{ingest[1]:.2f}", f"{ingest[2]:.2f}", ingest[3]],
+    ["GET /api/ping (no-op)", f"{noop[0]:.0f}", f"{noop[1]:.2f}", f"{noop[2]:.2f}", noop[3]],
+])
+print("goal: ingest >= 5000 req/s, p99 <= 10 ms")
+results.update(ingest_rps=round(ingest[0]), ingest_p99_ms=ingest[2], noop_rps=round(noop[0]), noop_p99_ms=noop[2])
+
+# -- pages and a year of days, with 1 and then 10 years of history
+today = datetime.now(timezone.utc).date()
+year_ago = today - timedelta(days=365)
+rows = []
+for years in (1, 10):
+    first = today - timedelta(days=365 * years)
+    started = time.time()
+    loaded = load_years(first, today - timedelta(days=1) if years == 1 else year_ago - timedelta(days=1))
+    requests.post(URL + "/api/settings", json={"period_start": first.isoformat(), "timezone": "UTC"}).raise_for_status()
+    load_seconds = time.time() - started
+    for label, path in (("GET /dashboard", "/dashboard"),
+                        ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
+        rate, p50, p99, bad = wrk(path, 5, 1, 1)
+        assert bad == 0, f"{path} answered errors"
+        rows.append([f"{label}, {years} y of history", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
+        key = "dashboard" if "dashboard" in path else "days"
+        results[f"{key}_{years}y_p50_ms"] = p50
+        results[f"{key}_{years}y_p99_ms"] = p99
+    print(f"(loaded {loaded} heartbeats for {years} y in {load_seconds:.0f} s)")
+table("reading through nginx (wrk -t1 -c1, 5 s each)", ["request", "median ms", "p99 ms", "req/s"], rows)
+ratio = results["dashboard_10y_p50_ms"] / results["dashboard_1y_p50_ms"]
+results["dashboard_10y_1y_ratio"] = round(ratio, 2)
+print(f"dashboard 10 y / 1 y median: {ratio:.2f} (goal: median <= 2 ms at 10 y, ratio <= 1.5)")
+
+# -- memory and a cold start
+results["responder_max_rss_mb"] = round(rss_mb("VmHWM"), 1)
+with tempfile.TemporaryDirectory() as scratch:
+    socket_path = f"{scratch}/cold.sock"
+    started = time.monotonic()
+    process = subprocess.Popen([RESPONDER, "serve", "--listen", f"unix:{socket_path}", "--database", f"{scratch}/cold.sqlite",
+                                "--templates", str(HERE.parent / "templates")], stderr=subprocess.DEVNULL)
+    env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI="/api/ping", CONTENT_LENGTH="0")
+    while True:
+        answer = subprocess.run(["cgi-fcgi", "-bind", "-connect", socket_path], env=env, capture_output=True)
+        if answer.stdout.startswith(b"Status: 200"):
+            break
+        time.sleep(0.002)
+    cold = (time.monotonic() - started) * 1000
+    process.terminate()
+    process.wait()
+results["cold_start_ms"] = round(cold, 1)
+table("responder", ["what", "value"], [
+    ["max RSS during the run (VmHWM)", f"{results['responder_max_rss_mb']} MB"],
+    ["cold start to first answer (new database)", f"{cold:.0f} ms"],
+])
+print("goal: RSS <= 30 MB")
+print("\n" + " ".join(f"{key}={value}" for key, value in results.items()))
