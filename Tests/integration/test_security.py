@@ -1,0 +1,55 @@
+"""Local security and response headers (issue: hardening): what other local users can
+reach, and the headers every kind of response carries."""
+import os
+import stat
+
+import pytest
+import requests
+
+HEADERS = {
+    "Content-Security-Policy": "script-src 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/dashboard"), ("GET", "/settings"), ("GET", "/api/settings"), ("GET", "/api/nothing"),
+    ("GET", "/static/style.css"), ("GET", "/static/chart.js/chart.min.js"), ("GET", "/static/missing.css"),
+    ("POST", "/api/heartbeat"),  # nginx's own 401
+])
+def test_every_response_carries_the_security_headers(stack, method, path):
+    response = requests.request(method, stack.url + path)
+    for name, value in HEADERS.items():
+        assert value in response.headers.get(name, ""), f"{path}: {name}"
+        assert "," not in response.headers.get(name, "").replace(", ", "") or name == "Content-Security-Policy"
+    assert response.headers["Server"] == "nginx"  # no version
+
+
+def test_csp_has_no_inline_escape_hatch(stack):
+    policy = requests.get(stack.url + "/dashboard").headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_private_files_are_out_of_other_users_reach(stack):
+    data = stack.data_dir
+    assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(data / "run").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(data / "run/attendance.sock").st_mode) == 0o660
+    for name in ("attendance.sqlite", "run/token.conf"):
+        assert stat.S_IMODE(os.stat(data / name).st_mode) & 0o077 == 0, name
+
+
+def test_generated_token_file_is_0600(tmp_path):
+    from conftest import Stack
+    stack = Stack(token="")
+    try:
+        token = stack.data_dir / "token"
+        assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
+        value = token.read_text().strip()
+        assert len(value) >= 32
+        assert requests.post(stack.url + "/api/heartbeat", headers={"Authorization": f"Bearer {value}"}).status_code == 200
+    finally:
+        stack.stop()
