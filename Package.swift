@@ -52,7 +52,7 @@ let package = Package(
 
         .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage", "FastCGI"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessage"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
     ],

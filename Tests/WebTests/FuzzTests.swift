@@ -1,0 +1,107 @@
+import Foundation
+import HTTPMessage
+import Testing
+@testable import FastCGI
+@testable import Web
+
+/// SplitMix64: a small seeded generator, so a failing case can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random requests thrown at the whole web layer (params → request → router → handlers →
+/// database): whatever comes in, the answer is a status the API names, never a 500 or a crash.
+@Suite struct FuzzTests {
+    static let paths = ["/api/heartbeat", "/api/settings", "/api/holidays", "/api/holidays/2024-12-25", "/api/corrections",
+                        "/api/corrections/2024-02-29", "/api/days", "/api/balance", "/api/summary", "/api/ping", "/",
+                        "/dashboard", "/settings", "/settings/holidays", "/settings/holidays/delete", "/corrections",
+                        "/corrections/delete", "/api/holidays/", "//api//days", "/api/%00", "/api/holidays/9999-99-99"]
+    static let fields = ["timestamp", "host", "heartbeats", "period_start", "period_end", "working_days",
+                         "daily_required_minutes", "timezone", "date", "name", "minutes", "note", "from", "to"]
+    static let values = ["null", "true", "-1", "0", "1441", "1e308", "7.5", "\"\"", "\"2024-02-29\"", "\"2023-02-29\"",
+                         "\"2024-06-03T10:00:00Z\"", "\"2024-06-03T10:00:00\"", "\"Europe/Berlin\"", "\"mon\"", "[]", "{}",
+                         "[\"mon\",\"xyz\"]", "\"\\u0000\"", "\"<script>\"", "99999999999999999999", "[{}]", "[1,\"a\"]"]
+    static let allowed: Set<Int> = [200, 201, 204, 303, 400, 401, 403, 404, 405, 413, 422]
+
+    func randomBody(_ g: inout SeededGenerator) -> [UInt8] {
+        switch Int.random(in: 0..<5, using: &g) {
+        case 4:  // well-formed bodies, so that cases get past validation into the database
+            return Array([#"{"date":"2024-02-29","name":"x"}"#, #"{"date":"2024-05-28","minutes":60,"note":"n"}"#,
+                          #"{"timestamp":"2024-06-03T09:00:00Z","host":"h"}"#, #"{"daily_required_minutes":450}"#,
+                          "date=2024-05-29&name=y", "date=2024-05-28&duration=7:30&note=z"].randomElement(using: &g)!.utf8)
+        case 0:
+            return (0..<Int.random(in: 0..<64, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+        case 1:
+            let pairs = (0..<Int.random(in: 0..<5, using: &g)).map { _ in
+                "\"\(Self.fields.randomElement(using: &g)!)\":\(Self.values.randomElement(using: &g)!)"
+            }
+            var text = Array("{\(pairs.joined(separator: ","))}".utf8)
+            if Bool.random(using: &g), !text.isEmpty {  // then break it a little
+                text[Int.random(in: 0..<text.count, using: &g)] = UInt8.random(in: 0...127, using: &g)
+            }
+            return text
+        case 2:
+            let items = (0..<Int.random(in: 0..<4, using: &g)).map { _ in
+                "{\"timestamp\":\(Self.values.randomElement(using: &g)!),\"host\":\(Self.values.randomElement(using: &g)!)}"
+            }
+            return Array("{\"heartbeats\":[\(items.joined(separator: ","))]}".utf8)
+        default:
+            let pairs = (0..<Int.random(in: 0..<5, using: &g)).map { _ in
+                "\(Self.fields.randomElement(using: &g)!)=\(["", "7:30", "2024-02-29", "%ZZ", "%00", "mon", "x+y"].randomElement(using: &g)!)"
+            }
+            return Array(pairs.joined(separator: "&").utf8)
+        }
+    }
+
+    @Test func noRequestGetsA500() throws {
+        let app = try makePageApp()
+        var g = SeededGenerator(state: 20_241_124)
+        var statusCounts: [Int: Int] = [:]
+        defer {
+            // The cases reach past the guards: stored records, validation errors, bad JSON.
+            for status in [200, 201, 303, 400, 403, 404, 405, 422] {
+                #expect(statusCounts[status, default: 0] > 0, "no case answered \(status): \(statusCounts)")
+            }
+        }
+        for round in 0..<4000 {
+            var params: [String: String] = [
+                "REQUEST_METHOD": ["GET", "GET", "GET", "POST", "POST", "POST", "POST", "POST", "DELETE", "PUT", "HEAD", ""].randomElement(using: &g)!,
+                "REQUEST_URI": Self.paths.randomElement(using: &g)! + (Bool.random(using: &g) ? "?from=2024-0\(Int.random(in: 0...9, using: &g))-01&to=2024-12-31&year=\(Int.random(in: -5...10_000, using: &g))&as_of=%2&edit=x" : ""),
+                "SERVER_PORT": "8080",
+            ]
+            if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_ORIGIN"] = ["null", "http://127.0.0.1:8080", "http://evil", "::"].randomElement(using: &g)! }
+            if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_HOST"] = ["127.0.0.1:8080", "localhost", "[::1", "evil:1", ""].randomElement(using: &g)! }
+            if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_SEC_FETCH_SITE"] = ["cross-site", "same-origin", "none"].randomElement(using: &g)! }
+            let request = FastCGIParams.request(from: params, body: randomBody(&g))
+            let response = app.respond(to: request)
+            statusCounts[response.status, default: 0] += 1
+            #expect(Self.allowed.contains(response.status), "round \(round): \(params) → \(response.status) \(String(decoding: response.body, as: UTF8.self).prefix(200))")
+            if request.path.hasPrefix("/api/") && response.status >= 400 {
+                let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+                #expect(object?["error"] is String, "round \(round): \(params)")
+            }
+        }
+    }
+
+    @Test func fastCGIParamsAndFormsTakeAnyBytes() {
+        var g = SeededGenerator(state: 7)
+        for _ in 0..<2000 {
+            let random = { (g: inout SeededGenerator) in
+                String(decoding: (0..<Int.random(in: 0..<40, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }, as: UTF8.self)
+            }
+            let params = ["REQUEST_URI": random(&g), "QUERY_STRING": random(&g), "HTTP_\(random(&g))": random(&g),
+                          "REQUEST_METHOD": random(&g), "SERVER_PORT": random(&g)]
+            let request = FastCGIParams.request(from: params, body: Array(random(&g).utf8))
+            _ = request.queryItems
+            _ = Form(request).pairs
+            #expect(FastCGIParams.headerSafe(random(&g)).unicodeScalars.allSatisfy { $0 != "\r" && $0 != "\n" })
+        }
+    }
+}
