@@ -26,9 +26,10 @@ def free_port():
 class Stack:
     """nginx + responder under scripts/serve; stopped with SIGTERM like Ctrl-C."""
 
-    def __init__(self, token=TOKEN):
+    def __init__(self, token=TOKEN, web_server="nginx"):
         # Fail, never skip: a missing web server is a broken setup, not an excuse.
-        for tool in ("nginx", "spawn-fcgi"):
+        self.web_server = web_server
+        for tool in (web_server, "spawn-fcgi"):
             assert shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists(), f"{tool} is not installed (make test-deps)"
         self.binary = os.environ.get("ATTENDANCE_FCGI", str(ROOT / ".build/debug/attendance-fcgi"))
         assert Path(self.binary).is_file(), f"no responder binary at {self.binary} (make build-debug)"
@@ -37,7 +38,7 @@ class Stack:
         self.token = token
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PORT=str(self.port), DATA_DIR=str(self.data_dir),
-                   BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary)
+                   BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server)
         self.log = open(self.data_dir / "serve.out", "w")
         self.process = subprocess.Popen([str(ROOT / "scripts/serve")], env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -77,6 +78,15 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack():
+    """nginx in front."""
     running = Stack()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module", params=["nginx", "lighttpd"])
+def any_server(request):
+    """The same tests once behind nginx and once behind lighttpd."""
+    running = Stack(web_server=request.param)
     yield running
     running.stop()

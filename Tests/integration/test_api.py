@@ -1,4 +1,4 @@
-"""The JSON API through the real nginx and responder (SPEC §2–§3): a user's week checked
+"""The JSON API through the real web server (nginx, then lighttpd) and responder (SPEC §2–§3): a user's week checked
 against a hand computation, and every endpoint's errors."""
 from datetime import datetime, timedelta, timezone
 
@@ -13,9 +13,10 @@ from conftest import Stack
 CET = timezone(timedelta(hours=1))
 
 
-@pytest.fixture(scope="module")
-def stack():
-    running = Stack()
+@pytest.fixture(scope="module", params=["nginx", "lighttpd"])
+def stack(request):
+    """A fresh stack per web server: the user's week needs an empty database."""
+    running = Stack(web_server=request.param)
     yield running
     running.stop()
 

@@ -53,3 +53,17 @@ def test_generated_token_file_is_0600(tmp_path):
         assert requests.post(stack.url + "/api/heartbeat", headers={"Authorization": f"Bearer {value}"}).status_code == 200
     finally:
         stack.stop()
+
+
+@pytest.mark.parametrize("method,path,headers,status", [
+    ("DELETE", "/api/holidays/%00", {}, 400),
+    ("GET", "/" + "a" * 20000, {}, 414),
+    ("GET", "/api/ping", {"X-Big": "b" * 20000}, 400),
+    ("GET", "/_errors/400.json", {}, 404),
+    ("GET", "/static/no-such-file.css", {}, 404),
+])
+def test_errors_nginx_makes_itself_are_json(stack, method, path, headers, status):
+    response = requests.request(method, stack.url + path, headers=headers)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert isinstance(response.json()["error"], str)

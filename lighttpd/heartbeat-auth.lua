@@ -1,0 +1,34 @@
+-- lighttpd mod_magnet: what nginx/attendance.conf does before the responder sees a
+-- request. /api/heartbeat needs "Authorization: Bearer <token>", compared exactly and
+-- case-sensitively; a body declared over 2 MiB is refused. Both answer in the API's
+-- JSON error shape. The token lives in attendance-token.lua (generated, never in git).
+local r = lighty.r
+local limit = 2 * 1024 * 1024
+
+local function refuse(status, message, extra)
+  r.resp_header["Content-Type"] = "application/json"
+  r.resp_header["X-Content-Type-Options"] = "nosniff"
+  r.resp_header["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+  r.resp_header["X-Frame-Options"] = "DENY"
+  r.resp_header["Referrer-Policy"] = "same-origin"
+  for name, value in pairs(extra or {}) do r.resp_header[name] = value end
+  r.resp_body:set({ '{"error":"' .. message .. '"}\n' })
+  return status
+end
+
+local length = tonumber(r.req_header["Content-Length"] or "0") or 0
+if length > limit then
+  return refuse(413, "request body is larger than 2 MiB")
+end
+
+-- The path as the responder will route it is the raw one; the decoded, simplified
+-- one is what a lenient router might see. Guard both spellings.
+local path = r.req_attr["uri.path"] or ""
+local raw = (r.req_attr["uri.path-raw"] or ""):gsub("%?.*$", "")
+if path == "/api/heartbeat" or raw == "/api/heartbeat" then
+  local token = dofile("/etc/lighttpd/attendance-token.lua")
+  if r.req_header["Authorization"] ~= "Bearer " .. token then
+    return refuse(401, "missing or wrong bearer token", { ["WWW-Authenticate"] = "Bearer" })
+  end
+end
+return 0
