@@ -1,7 +1,7 @@
 import AttendanceCore
 import Foundation
 import HTTPMessage
-import Storage
+@testable import Storage
 import Testing
 @testable import Web
 
@@ -154,5 +154,21 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(Format.signed(750) == "+12:30")
         #expect(Format.signed(-65) == "\u{2212}1:05")
         #expect(Format.signed(0) == "0:00")
+    }
+}
+
+@Suite struct ServerErrorTests {
+    /// Anything that is not an HTTPError is logged and becomes a 500 that says nothing of the inside.
+    @Test func aBrokenDatabaseGivesAFriendly500ThatLeaksNothing() throws {
+        let app = try makePageApp()
+        try app.database.writer.write { try $0.execute(sql: "DROP TABLE holiday") }
+        let page = send(app, "GET", "/settings")
+        #expect(page.status == 500)
+        #expect(html(page).contains("<h1>500</h1>"))
+        #expect(!html(page).contains("holiday"))
+        #expect(!html(page).lowercased().contains("sqlite"))
+        let api = send(app, "GET", "/api/holidays")
+        #expect(api.status == 500)
+        #expect(json(api)["error"] as? String == "Something went wrong on the server. The server log has the details.")
     }
 }

@@ -120,6 +120,12 @@ def test_test_mode_names_a_wrong_path_and_an_unreachable_server(stack, home):
     assert result.returncode != 0 and "cannot reach" in result.stderr
 
 
+def test_test_mode_names_a_tls_error(stack, home):
+    # https:// to a plain-HTTP port: the TLS handshake fails.
+    result = agent(home, stack.url.replace("http://", "https://") + "/api/heartbeat", stack.token, "--test")
+    assert result.returncode != 0 and "TLS error" in result.stderr, result.stderr
+
+
 def test_missing_configuration_says_what_to_set(home):
     env = {"PATH": os.environ["PATH"], "HOME": str(home)}
     result = subprocess.run([AGENT], env=env, capture_output=True, text=True, timeout=30)
