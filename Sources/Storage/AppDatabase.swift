@@ -128,15 +128,7 @@ public struct AppDatabase: Sendable {
 
     /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
     public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
-        try writer.read { db in
-            var result: [LocalDate: Int] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE date BETWEEN ? AND ?",
-                                           arguments: [from.description, to.description])
-            while let row = try rows.next() {
-                if let date = LocalDate(row[0] as String) { result[date] = row[1] }
-            }
-            return result
-        }
+        try writer.read { db in try Self.recordedMap(db, from, to) }
     }
 
     /// Recomputes `daily_attendance` from the raw heartbeats in the configured zone.
