@@ -13,7 +13,7 @@ enum HeartbeatHandler {
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
         try checkToken(request, app.config.bearerToken)
         let now = app.config.now()
-        let beats = try parse(request.body, now: now)
+        let beats = try parse(request, now: now)
         let result = try app.database.recordHeartbeats(beats, receivedAt: now)
         return .json(result)
     }
@@ -46,11 +46,10 @@ enum HeartbeatHandler {
     }
 
     /// The heartbeats a body asks to store, or the error that refuses all of them.
-    static func parse(_ body: [UInt8], now: Int64) throws -> [HeartbeatMinute] {
-        if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+    static func parse(_ request: Request, now: Int64) throws -> [HeartbeatMinute] {
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             return [HeartbeatMinute(minute: floorDiv60(now), host: "")]
         }
-        let request = Request(method: "POST", path: "", body: body)
         let parsed = try request.decodeJSON(Body.self)
         guard let items = parsed.heartbeats else {
             return [try heartbeat(Item(timestamp: parsed.timestamp, host: parsed.host), now: now, label: "heartbeat")]

@@ -46,7 +46,7 @@ extension Request {
     }
 }
 
-/// Validation shared by the API and (later) the forms: one rule, one message.
+/// Validation shared by the API and the forms: one rule, one message.
 enum Input {
     static func date(_ text: String, field: String) throws -> LocalDate {
         guard let date = LocalDate(text) else {
