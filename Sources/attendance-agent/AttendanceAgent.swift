@@ -76,7 +76,7 @@ struct Send: ParsableCommand {
     @Option(help: "Record this RFC 3339 moment instead of now (back-filling by hand).")
     var at: String?
 
-    static let defaultDeadline = 40
+    static let defaultDeadline = 30
 
     @Option(help: "Seconds after which no new request starts.")
     var deadline: Int = Send.defaultDeadline
