@@ -49,6 +49,21 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(!page.contains("<script>"))
     }
 
+    @Test func chartDataIsValidJSONWithTheDaysShown() throws {
+        let page = html(send(try makePageApp(), "GET", "/dashboard"))
+        let start = try #require(page.range(of: #"<script type="application/json" id="chart-data">"#))
+        let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8)) as? [String: Any])
+        let daily = try #require(data["daily"] as? [String: Any])
+        #expect((daily["labels"] as? [String])?.count == 28)
+        #expect((daily["labels"] as? [String])?.last == "2024-06-03")
+        #expect((daily["effective"] as? [Int])?.suffix(8) == [540, 540, 540, 540, 540, 0, 0, 0])  // Mon 27 May … Mon 3 June
+        let balance = try #require(data["balance"] as? [String: Any])
+        // From the period's first day (Monday 27 May) to yesterday: +1:00 a weekday.
+        #expect(balance["labels"] as? [String] == (27...31).map { "2024-05-\($0)" } + ["2024-06-01", "2024-06-02"])
+        #expect(balance["balance"] as? [Int] == [60, 120, 180, 240, 300, 300, 300])
+    }
+
     @Test func userTextIsEscapedEverywhere() throws {
         let app = try makePageApp()
         _ = try app.database.setHoliday(LocalDate("2024-05-29")!, name: "<script>alert(1)</script>")
