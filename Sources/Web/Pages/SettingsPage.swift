@@ -30,7 +30,9 @@ enum SettingsPage {
         let periodStart, periodEnd, hours: String
         let periodStartError, periodEndError, hoursError, timezoneError, workingDaysError: String?
         let weekdays: [Option]
-        let timezones: [Option]
+        /// Some 420 zones: dictionaries, because swift-mustache reads a struct's fields by
+        /// reflection, which made this list most of the page's cost.
+        let timezones: [[String: Any]]
         let holidays: [HolidayRow]
         let hasHolidays: Bool
         let holidayDate, holidayName: String
@@ -106,7 +108,7 @@ enum SettingsPage {
             hoursError: form.errors["daily_required_minutes"], timezoneError: form.errors["timezone"],
             workingDaysError: form.errors["working_days"],
             weekdays: Weekday.allCases.map { Option(value: $0.rawValue, label: weekdayNames[$0]!, checked: form.workingDays.contains($0.rawValue)) },
-            timezones: zones.map { Option(value: $0, label: $0, checked: $0 == form.timezone) },
+            timezones: zones.map { ["value": $0, "label": $0, "checked": $0 == form.timezone] },
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors["date"], holidayNameError: holiday.errors["name"])
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status)
