@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Small file operations on top of libc, so the agent needs no Foundation.
-enum FileText {
+public enum FileText {
     /// The file's text, or nil when it cannot be read.
-    static func read(_ path: String) -> String? {
+    public static func read(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -22,7 +22,7 @@ enum FileText {
 
     /// Replaces `path` with `text` so that a crash or power loss leaves the old or the new
     /// file, never a mix: a temporary file, fsync, rename, fsync of the directory.
-    static func replace(_ path: String, with text: String) throws(AgentError) {
+    public static func replace(_ path: String, with text: String) throws(AgentError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .failure("cannot write \(temporary): \(errorText())") }

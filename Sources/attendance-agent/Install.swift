@@ -23,13 +23,17 @@ struct Install: ParsableCommand {
         defer { unlink(scratch) }
         // No crontab yet makes `crontab -l` fail; that is an empty one.
         _ = Self.spawn(["crontab", "-l"], stdout: scratch)
-        var current = Self.read(scratch)
+        var current = FileText.read(scratch) ?? ""
         if current.split(separator: "\n").contains(where: { $0 == line }) {
             print("already in your crontab: \(line)")
             return
         }
         if !current.isEmpty && !current.hasSuffix("\n") { current += "\n" }
-        Self.writeFile(scratch, current + line + "\n")
+        do {
+            try FileText.replace(scratch, with: current + line + "\n")
+        } catch {
+            throw fail(error.message, 1)
+        }
         guard Self.spawn(["crontab", scratch], stdout: nil) == 0 else {
             throw fail("crontab refused the new table; add this line by hand (crontab -e): \(line)", 1)
         }
@@ -55,20 +59,5 @@ struct Install: ParsableCommand {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
-    }
-
-    static func read(_ path: String) -> String {
-        guard let file = fopen(path, "r") else { return "" }
-        defer { fclose(file) }
-        var text = ""
-        var chunk = [CChar](repeating: 0, count: 4096)
-        while fgets(&chunk, Int32(chunk.count), file) != nil { text += String(cString: chunk) }
-        return text
-    }
-
-    static func writeFile(_ path: String, _ text: String) {
-        guard let file = fopen(path, "w") else { return }
-        fputs(text, file)
-        fclose(file)
     }
 }
