@@ -8,35 +8,63 @@
   const data = JSON.parse(source.textContent);
 
   function hm(minutes) {
-    const sign = minutes < 0 ? "\u2212" : "";
+    const sign = minutes < 0 ? "\u2212" : minutes > 0 ? "+" : "";
     const value = Math.abs(Math.round(minutes));
     return sign + Math.floor(value / 60) + ":" + String(value % 60).padStart(2, "0");
   }
+  const duration = (minutes) => hm(minutes).replace("+", "");
+
+  // A step in whole hours that gives at most about six ticks over `span` minutes.
+  function hourStep(span) {
+    const steps = [1, 2, 4, 8, 12, 24, 48, 100, 200, 500, 1000, 2000, 5000];
+    const hours = Math.max(1, span / 60);
+    return 60 * (steps.find((step) => hours / step <= 6) || steps[steps.length - 1]);
+  }
+
   const style = getComputedStyle(document.documentElement);
   const color = (name) => style.getPropertyValue(name).trim();
   Chart.defaults.color = color("--muted");
   Chart.defaults.borderColor = color("--line");
-  const axis = { ticks: { callback: (value) => hm(value) } };
-  const tooltip = { callbacks: { label: (item) => item.dataset.label + ": " + hm(item.parsed.y) } };
+  const tooltip = (format) => ({ callbacks: { label: (item) => item.dataset.label + ": " + format(item.parsed.y) } });
+  // Both canvases sit in a box of fixed height (see .chart-box): without one, Chart.js's
+  // resize loop grows them without end.
+  const common = { responsive: true, maintainAspectRatio: false, animation: false };
+  const goTo = (labels) => (event, elements) => {
+    if (elements.length) window.location.href = "/corrections?from=" + labels[elements[0].index] + "&to=" + labels[elements[0].index];
+  };
 
+  const daily = data.daily;
+  const dailyMax = Math.max(60, ...daily.effective, ...daily.expected);
   new Chart(document.getElementById("daily-chart"), {
     type: "bar",
     data: {
-      labels: data.daily.labels.map((date) => date.slice(5)),
+      labels: daily.labels.map((date) => date.slice(5)),
       datasets: [
-        { label: "Worked", data: data.daily.effective, backgroundColor: color("--accent") },
-        { label: "Expected", data: data.daily.expected, backgroundColor: color("--line") },
+        // The day's target: a short bar-wide line, not a second bar.
+        { type: "line", label: "Expected", data: daily.expected, showLine: false, pointStyle: "line",
+          pointRadius: 9, pointHoverRadius: 11, borderWidth: 3, borderColor: color("--fg"), order: 0 },
+        { type: "bar", label: "Worked", data: daily.effective, backgroundColor: color("--accent"), order: 1 },
       ],
     },
-    options: { maintainAspectRatio: false, animation: false, scales: { y: axis }, plugins: { tooltip } },
+    options: Object.assign({}, common, {
+      onClick: goTo(daily.labels),
+      scales: { y: { beginAtZero: true, suggestedMax: dailyMax,
+                     ticks: { stepSize: hourStep(dailyMax), callback: (value) => duration(value) } } },
+      plugins: { tooltip: tooltip(duration) },
+    }),
   });
 
+  const line = data.balance;
+  const low = Math.min(0, ...line.balance), high = Math.max(0, ...line.balance);
   new Chart(document.getElementById("balance-chart"), {
     type: "line",
     data: {
-      labels: data.balance.labels,
-      datasets: [{ label: "Balance", data: data.balance.balance, borderColor: color("--accent"), pointRadius: 0, tension: 0.1 }],
+      labels: line.labels,
+      datasets: [{ label: "Balance", data: line.balance, borderColor: color("--accent"), pointRadius: 0, tension: 0.1 }],
     },
-    options: { maintainAspectRatio: false, animation: false, scales: { y: axis }, plugins: { tooltip, legend: { display: false } } },
+    options: Object.assign({}, common, {
+      scales: { y: { ticks: { stepSize: hourStep(high - low), callback: (value) => hm(value) } } },
+      plugins: { tooltip: tooltip(hm), legend: { display: false } },
+    }),
   });
 })();

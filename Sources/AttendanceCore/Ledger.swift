@@ -13,11 +13,11 @@ public struct DayFigures: Sendable, Equatable {
     public var difference: Int { effective - expected }
 }
 
-/// Totals of a span of dates inside the period.
+/// Effective and expected minutes summed over dates inside the period.
 public struct Totals: Sendable, Equatable {
     public var effective: Int
     public var expected: Int
-    public var balance: Int { effective - expected }
+    public var difference: Int { effective - expected }
 
     public init(effective: Int, expected: Int) {
         self.effective = effective
@@ -29,51 +29,83 @@ public struct Totals: Sendable, Equatable {
     public static func + (lhs: Totals, rhs: Totals) -> Totals {
         Totals(effective: lhs.effective + rhs.effective, expected: lhs.expected + rhs.expected)
     }
+}
 
-    /// Rules 5–7 over the dates of [first, last], all inside the period, from aggregates:
-    /// Σ recorded over the span, and the current corrections with what was recorded on
-    /// their dates. (A correction replaces its date's recorded minutes.)
-    public static func span(policy: Policy, first: LocalDate, last: LocalDate, recordedSum: Int,
-                            corrections: [LocalDate: Int], recordedOnCorrected: [LocalDate: Int]) -> Totals {
-        let replaced = corrections.reduce(0) { $0 + $1.value - (recordedOnCorrected[$1.key] ?? 0) }
-        return Totals(effective: recordedSum + replaced, expected: policy.expectedTotal(from: first, to: last))
+/// Rule 7 at a date: the opening balance plus the period's totals up to it.
+public struct Balance: Sendable, Equatable {
+    public var asOf: LocalDate
+    public var opening: Int
+    public var totals: Totals
+    public var balance: Int { opening + totals.difference }
+}
+
+/// What storage sums over a span of dates without handing over every day: the recorded
+/// minutes of all of them, and of the dates with a current correction the corrections'
+/// minutes and what was recorded on those dates. Facts only; `effective` applies rule 6.
+public struct SpanSums: Sendable, Equatable {
+    public var recorded: Int
+    public var correctionMinutes: Int
+    public var recordedOnCorrected: Int
+
+    public init(recorded: Int, correctionMinutes: Int, recordedOnCorrected: Int) {
+        self.recorded = recorded
+        self.correctionMinutes = correctionMinutes
+        self.recordedOnCorrected = recordedOnCorrected
     }
+
+    public static let zero = SpanSums(recorded: 0, correctionMinutes: 0, recordedOnCorrected: 0)
+
+    /// Rule 6 summed: a correction replaces what was recorded on its date.
+    public var effective: Int { recorded - recordedOnCorrected + correctionMinutes }
 }
 
 /// One month of `/api/summary`.
 public struct MonthSummary: Sendable, Equatable {
+    /// The month's first date.
+    public var first: LocalDate
     /// `YYYY-MM`.
-    public var month: String
+    public var month: String { String(first.description.prefix(7)) }
     public var recorded: Int
     public var effective: Int
     public var expected: Int
     public var delta: Int { effective - expected }
     /// Rule 7 at the month's last day (or today, in the current month).
     public var balance: Int
+    /// False for a month that ends before the period starts.
+    public var reachesPeriod: Bool
 }
 
-/// The figures of SPEC §2 from the policy, the recorded minutes and the current
-/// corrections of a window of dates, plus the totals of the period before the window.
-/// Pure: every input is handed in, so the same inputs give the same figures; and the
-/// cost of a figure follows the window, not the length of the history.
+/// The figures of SPEC §2 for a window of dates, from the policy, the window's recorded
+/// minutes and current corrections, and the sums of the period's dates before it. Pure:
+/// every input is handed in, so the same inputs give the same figures; the cost of a
+/// figure follows the window, not the length of the history. The only home of rules 6–7.
 public struct Ledger: Sendable {
     public var policy: Policy
+    /// The window's first date: every date from here on is in the dictionaries.
+    public let start: LocalDate
     /// Recorded minutes per date of the window; dates absent recorded nothing.
     public var recorded: [LocalDate: Int]
     /// Current corrections' minutes per date of the window (superseded and removed ones left out).
     public var corrections: [LocalDate: Int]
-    /// The window's first date; nil when the dictionaries hold the whole history.
-    public var start: LocalDate?
     /// Totals of the period's dates before `start`.
-    public var carry: Totals
+    public let carry: Totals
 
-    public init(policy: Policy, recorded: [LocalDate: Int], corrections: [LocalDate: Int],
-                start: LocalDate? = nil, carry: Totals = .zero) {
+    /// The dates whose sums `init` needs as `before`: the period's dates before `start`.
+    /// nil when the period has none.
+    public static func carrySpan(_ settings: Settings, before start: LocalDate) -> ClosedRange<LocalDate>? {
+        settings.periodPart(from: settings.periodStart, to: start.adding(days: -1))
+    }
+
+    /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
+    /// policy's holidays must cover that span and the window.
+    public init(policy: Policy, start: LocalDate, recorded: [LocalDate: Int], corrections: [LocalDate: Int],
+                before: SpanSums = .zero) {
         self.policy = policy
+        self.start = start
         self.recorded = recorded
         self.corrections = corrections
-        self.start = start
-        self.carry = carry
+        let span = Self.carrySpan(policy.settings, before: start)
+        carry = span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero
     }
 
     public func effective(on date: LocalDate) -> Int { corrections[date] ?? recorded[date] ?? 0 }
@@ -94,22 +126,24 @@ public struct Ledger: Sendable {
     /// Effective and expected summed over the dates of [from, to] inside the period and
     /// the window. Costs the number of dates with data in the window.
     public func totals(from: LocalDate, to: LocalDate) -> Totals {
-        let first = max(from, policy.settings.periodStart, start ?? from)
-        let last = policy.settings.periodEnd.map { min(to, $0) } ?? to
-        guard first <= last else { return .zero }
-        let inSpan = { (date: LocalDate) in date >= first && date <= last }
+        guard let span = policy.settings.periodPart(from: max(from, start), to: to) else { return .zero }
         // Walk whichever is shorter: the span's dates, or the window's recorded days.
-        let recordedSum = last.dayNumber - first.dayNumber < recorded.count
-            ? (first.dayNumber...last.dayNumber).reduce(0) { $0 + (recorded[LocalDate(dayNumber: $1)] ?? 0) }
-            : recorded.reduce(0) { inSpan($1.key) ? $0 + $1.value : $0 }
-        return Totals.span(policy: policy, first: first, last: last, recordedSum: recordedSum,
-                           corrections: corrections.filter { inSpan($0.key) }, recordedOnCorrected: recorded)
+        let recordedSum = span.upperBound.dayNumber - span.lowerBound.dayNumber < recorded.count
+            ? (span.lowerBound.dayNumber...span.upperBound.dayNumber).reduce(0) { $0 + (recorded[LocalDate(dayNumber: $1)] ?? 0) }
+            : recorded.reduce(0) { span.contains($1.key) ? $0 + $1.value : $0 }
+        var sums = SpanSums(recorded: recordedSum, correctionMinutes: 0, recordedOnCorrected: 0)
+        for (date, minutes) in corrections where span.contains(date) {
+            sums.correctionMinutes += minutes
+            sums.recordedOnCorrected += recorded[date] ?? 0
+        }
+        return Totals(effective: sums.effective, expected: policy.expectedTotal(from: span.lowerBound, to: span.upperBound))
     }
 
-    /// Rule 7: Σ effective − expected over [period_start, min(period_end, asOf)]. `asOf`
-    /// may be any date from the day before the window on.
-    public func balance(asOf: LocalDate) -> Totals {
-        carry + totals(from: policy.settings.periodStart, to: asOf)
+    /// Rule 7: the opening balance + Σ effective − expected over [period_start,
+    /// min(period_end, asOf)]. `asOf` may be any date from the day before the window on.
+    public func balance(asOf: LocalDate) -> Balance {
+        Balance(asOf: asOf, opening: policy.settings.openingBalanceMinutes,
+                totals: carry + totals(from: policy.settings.periodStart, to: asOf))
     }
 
     /// One row per month of `year` up to `today` (none for a year after it). Each month
@@ -126,11 +160,12 @@ public struct Ledger: Sendable {
         var balance = balance(asOf: january.adding(days: -1)).balance
         return (1...lastMonth).map { month in
             let first = LocalDate(year: year, month: month, day: 1)!
-            let last = min(today, LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))!)
-            let inPeriod = totals(from: first, to: last)
-            balance += inPeriod.balance
-            return MonthSummary(month: String(first.description.prefix(7)), recorded: recordedByMonth[month],
-                                effective: inPeriod.effective, expected: inPeriod.expected, balance: balance)
+            let monthEnd = LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))!
+            let inPeriod = totals(from: first, to: min(today, monthEnd))
+            balance += inPeriod.difference
+            return MonthSummary(first: first, recorded: recordedByMonth[month], effective: inPeriod.effective,
+                                expected: inPeriod.expected, balance: balance,
+                                reachesPeriod: monthEnd >= policy.settings.periodStart)
         }
     }
 }

@@ -2,10 +2,15 @@ import Foundation
 
 /// Maps UTC minutes to local dates in one IANA time zone, and local dates back to their
 /// length in minutes. The zone is handed in; nothing here reads the system's zone or clock.
-public struct Zone: Sendable {
+public struct Zone: Sendable, Equatable {
     public let timeZone: TimeZone
+    /// The IANA name as it was given (and is stored).
+    public let identifier: String
 
-    public init(_ timeZone: TimeZone) { self.timeZone = timeZone }
+    public init(_ timeZone: TimeZone, identifier: String? = nil) {
+        self.timeZone = timeZone
+        self.identifier = identifier ?? timeZone.identifier
+    }
 
     /// The zone with this IANA name, or nil when tzdata does not know it. Each zone is
     /// loaded once per process.
@@ -16,7 +21,16 @@ public struct Zone: Sendable {
 
     static let loaded = ZoneCache()
 
-    public var identifier: String { timeZone.identifier }
+    /// The zone a stored name stands for: that zone, or UTC when this machine's tzdata
+    /// no longer knows it. The one place a name becomes a zone without a check.
+    public static func resolving(_ identifier: String) -> Zone {
+        Zone(identifier: identifier) ?? utc
+    }
+
+    public static let utc = Zone(identifier: "UTC")!
+
+    public static func == (lhs: Zone, rhs: Zone) -> Bool { lhs.identifier == rhs.identifier }
+
 
     /// The local date on which the UTC minute `minute` (minutes since the epoch) starts.
     public func localDate(ofMinute minute: Int64) -> LocalDate {
@@ -54,7 +68,7 @@ final class ZoneCache: @unchecked Sendable {
         defer { lock.unlock() }
         if let zone = zones[identifier] { return zone }
         guard !identifier.isEmpty, let timeZone = TimeZone(identifier: identifier) else { return nil }
-        let zone = Zone(timeZone)
+        let zone = Zone(timeZone, identifier: identifier)
         zones[identifier] = zone
         return zone
     }

@@ -16,7 +16,7 @@ public struct Response: Sendable {
     static let reasons: [Int: String] = [
         200: "OK", 201: "Created", 204: "No Content", 302: "Found", 303: "See Other",
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-        405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type",
+        405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
         422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable",
     ]
 }
@@ -27,13 +27,10 @@ public struct HTTPError: Error, Sendable, Equatable {
     public var status: Int
     public var message: String
     public var headers: [String: String]
-    /// The input field the error is about, so a form can show it next to that field.
-    public var field: String?
 
-    public init(_ status: Int, _ message: String, headers: [String: String] = [:], field: String? = nil) {
+    public init(_ status: Int, _ message: String, headers: [String: String] = [:]) {
         self.status = status
         self.message = message
         self.headers = headers
-        self.field = field
     }
 }

@@ -1,51 +1,96 @@
 import AttendanceCore
 import GRDB
 
-/// A correction as stored: `minutes` nil records a removal.
-public struct CorrectionRecord: Sendable, Equatable {
-    public var date: LocalDate
-    public var minutes: Int?
-    public var note: String
-    /// Seconds since the epoch.
-    public var createdAt: Int64
+/// What a removal of a schedule version did.
+public enum ScheduleRemoval: Sendable, Equatable {
+    case removed, notFound, onlyVersion
 }
 
 extension AppDatabase {
-    // MARK: Settings
+    // MARK: Settings and schedule
 
-    /// Replaces the settings; a new time zone re-buckets all history in the same transaction.
-    public func updateSettings(_ settings: Settings) throws {
+    /// Reads the settings and the schedule, lets `change` edit the settings and name a
+    /// schedule version to store (added, or replacing the version of its date), and writes
+    /// both: one transaction, so concurrent changes cannot interleave. A `change` that
+    /// throws stores nothing. A new time zone re-buckets all history in the same
+    /// transaction. The settings count as saved from then on.
+    public func updateSettings(_ change: (inout Settings, Schedule) throws -> ScheduleVersion?) throws -> (Settings, Schedule) {
         try writer.write { db in
             let old = try Self.settings(db)
+            var settings = old
+            let version = try change(&settings, try Self.schedule(db))
+            settings.saved = true
             try db.execute(sql: """
-                UPDATE settings SET period_start = ?, period_end = ?, working_days = ?,
-                    daily_required_minutes = ?, timezone = ? WHERE id = 1
+                UPDATE settings SET period_start = ?, period_end = ?, working_days = ?, daily_required_minutes = ?,
+                    timezone = ?, opening_balance_minutes = ?, vacation_half_days = ?, saved = ? WHERE id = 1
                 """, arguments: Self.arguments(settings))
-            if old.timezone != settings.timezone {
-                try Self.rebuildDailyCache(db)
-            }
+            if let version { try Self.saveVersion(db, version) }
+            if old.timezone != settings.timezone { try Self.rebuildDailyCache(db) }
+            return (settings, try Self.schedule(db))
+        }
+    }
+
+    /// Every version of the schedule.
+    public func schedule() throws -> Schedule {
+        try writer.read { db in try Self.schedule(db) }
+    }
+
+    static func schedule(_ db: Database) throws -> Schedule {
+        let versions = try ScheduleRecord.fetchAll(db, sql: "SELECT * FROM schedule ORDER BY valid_from").map(\.version)
+        guard let schedule = Schedule(versions) else { throw DatabaseError(message: "the schedule has no version") }
+        return schedule
+    }
+
+    /// Adds a version, or replaces the one of the same date; true when it was new.
+    public func saveScheduleVersion(_ version: ScheduleVersion) throws -> Bool {
+        try writer.write { db in try Self.saveVersion(db, version) }
+    }
+
+    @discardableResult
+    static func saveVersion(_ db: Database, _ version: ScheduleVersion) throws -> Bool {
+        let existed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM schedule WHERE valid_from = ?)",
+                                        arguments: [version.validFrom]) ?? false
+        var arguments: StatementArguments = [version.validFrom]
+        arguments += StatementArguments(Weekday.allCases.map { version.minutes[$0] })
+        try db.execute(sql: """
+            INSERT INTO schedule (valid_from, mon, tue, wed, thu, fri, sat, sun) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (valid_from) DO UPDATE SET mon = excluded.mon, tue = excluded.tue, wed = excluded.wed,
+                thu = excluded.thu, fri = excluded.fri, sat = excluded.sat, sun = excluded.sun
+            """, arguments: arguments)
+        return !existed
+    }
+
+    /// Removes the version valid from `date`, unless it is the only one.
+    public func removeScheduleVersion(_ date: LocalDate) throws -> ScheduleRemoval {
+        try writer.write { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedule") ?? 0
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM schedule WHERE valid_from = ?)", arguments: [date]) == true
+            else { return .notFound }
+            guard count > 1 else { return .onlyVersion }
+            try db.execute(sql: "DELETE FROM schedule WHERE valid_from = ?", arguments: [date])
+            return .removed
         }
     }
 
     // MARK: Holidays
 
-    /// Holidays by date in [from, to] (all when nil).
-    public func holidays(from: LocalDate? = nil, to: LocalDate? = nil) throws -> [(date: LocalDate, name: String)] {
-        try writer.read { db in try Self.holidays(db, from: from, to: to) }
+    /// Holidays by date in [from, to] (an end left nil is open).
+    public func holidays(from: LocalDate? = nil, to: LocalDate? = nil) throws -> [HolidayRecord] {
+        try writer.read { db in try Self.holidays(db, DateBounds(from: from, to: to)) }
     }
 
-    static func holidays(_ db: Database, from: LocalDate?, to: LocalDate?) throws -> [(date: LocalDate, name: String)] {
-        try Row.fetchAll(db, sql: "SELECT date, name FROM holiday WHERE date BETWEEN ? AND ? ORDER BY date",
-                         arguments: [from?.description ?? "0000-00-00", to?.description ?? "9999-99-99"])
-            .compactMap { row in LocalDate(row[0] as String).map { ($0, row[1] as String) } }
+    static func holidays(_ db: Database, _ bounds: DateBounds) throws -> [HolidayRecord] {
+        let condition = bounds.condition("date")
+        return try HolidayRecord.fetchAll(db, sql: "SELECT date, name FROM holiday WHERE \(condition.sql) ORDER BY date",
+                                          arguments: condition.arguments)
     }
 
     /// Adds a holiday or renames an existing one; true when it was new.
     public func setHoliday(_ date: LocalDate, name: String) throws -> Bool {
         try writer.write { db in
-            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM holiday WHERE date = ?", arguments: [date.description]) ?? false
+            let existed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM holiday WHERE date = ?)", arguments: [date]) ?? false
             try db.execute(sql: "INSERT INTO holiday (date, name) VALUES (?, ?) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
-                           arguments: [date.description, name])
+                           arguments: [date, name])
             return !existed
         }
     }
@@ -53,7 +98,7 @@ extension AppDatabase {
     /// Removes a holiday; false when there was none.
     public func deleteHoliday(_ date: LocalDate) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM holiday WHERE date = ?", arguments: [date.description])
+            try db.execute(sql: "DELETE FROM holiday WHERE date = ?", arguments: [date])
             return db.changesCount > 0
         }
     }
@@ -62,37 +107,29 @@ extension AppDatabase {
 
     /// The current correction per date in [from, to]: the newest entry, unless it is a removal.
     public func corrections(from: LocalDate? = nil, to: LocalDate? = nil) throws -> [CorrectionRecord] {
-        try writer.read { db in try Self.currentCorrections(db, from: from, to: to) }
+        try writer.read { db in try Self.currentCorrections(db, DateBounds(from: from, to: to)) }
     }
 
-    static func currentCorrections(_ db: Database, from: LocalDate?, to: LocalDate?) throws -> [CorrectionRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT date, minutes, note, created_at FROM correction AS c
-            WHERE date BETWEEN ? AND ? AND minutes IS NOT NULL
-              AND id = (SELECT MAX(id) FROM correction WHERE date = c.date)
-            ORDER BY date
-            """, arguments: [from?.description ?? "0000-00-00", to?.description ?? "9999-99-99"])
-            .compactMap(record)
+    static func currentCorrections(_ db: Database, _ bounds: DateBounds) throws -> [CorrectionRecord] {
+        let condition = bounds.condition("date")
+        return try CorrectionRecord.fetchAll(db, sql: "SELECT * FROM current_correction WHERE \(condition.sql) ORDER BY date",
+                                             arguments: condition.arguments)
     }
 
     /// Every entry ever made for the dates of [from, to], by date, newest first, removals included.
     public func correctionHistory(from: LocalDate, to: LocalDate) throws -> [CorrectionRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try CorrectionRecord.fetchAll(db, sql: """
                 SELECT date, minutes, note, created_at FROM correction WHERE date BETWEEN ? AND ? ORDER BY date, id DESC
-                """, arguments: [from.description, to.description]).compactMap(Self.record)
+                """, arguments: [from, to])
         }
-    }
-
-    static func record(_ row: Row) -> CorrectionRecord? {
-        LocalDate(row[0] as String).map { CorrectionRecord(date: $0, minutes: row[1], note: row[2], createdAt: row[3]) }
     }
 
     /// Adds a correction; it becomes the current one for its date. Older ones stay in history.
     public func addCorrection(_ date: LocalDate, minutes: Int, note: String, at createdAt: Int64) throws -> CorrectionRecord {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO correction (date, minutes, note, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [date.description, minutes, note, createdAt])
+                           arguments: [date, minutes, note, createdAt])
         }
         return CorrectionRecord(date: date, minutes: minutes, note: note, createdAt: createdAt)
     }
@@ -101,67 +138,57 @@ extension AppDatabase {
     /// false when it has none.
     public func removeCorrection(_ date: LocalDate, at createdAt: Int64) throws -> Bool {
         try writer.write { db in
-            guard try !Self.currentCorrections(db, from: date, to: date).isEmpty else { return false }
+            guard try !Self.currentCorrections(db, DateBounds(date...date)).isEmpty else { return false }
             try db.execute(sql: "INSERT INTO correction (date, minutes, note, created_at) VALUES (?, NULL, '', ?)",
-                           arguments: [date.description, createdAt])
+                           arguments: [date, createdAt])
             return true
         }
     }
 
     // MARK: Figures
 
-    /// The ledger of the window [from, to]: settings, holidays, recorded minutes and
-    /// current corrections of the window, and the period's totals before it, read in one
-    /// transaction so the figures are consistent. The totals before the window come from
-    /// SQL sums, so the cost follows the window, not the length of the history.
+    /// The ledger of the window [from, to] (`to` may be `from` − 1: an empty window, all
+    /// carry): the settings, the schedule, the holidays of the period before the window
+    /// and of the window, the window's recorded minutes and current corrections, and sums
+    /// over the period's dates before it, read in one transaction so the figures agree.
+    /// A fixed number of queries, none per day or per correction; the core applies the rules.
     public func ledger(from: LocalDate, to: LocalDate) throws -> Ledger {
         try writer.read { db in
             let settings = try Self.settings(db)
-            var ledger = Ledger(policy: Policy(settings: settings, holidays: try Self.holidayMap(db, from, to)),
-                                recorded: try Self.recordedMap(db, from, to),
-                                corrections: try Self.correctionMap(db, from, to), start: from)
-            ledger.carry = try Self.totals(db, settings: settings, from: settings.periodStart, to: from.adding(days: -1))
-            return ledger
+            let carrySpan = Ledger.carrySpan(settings, before: from)
+            var holidays: [LocalDate: String] = [:]
+            for holiday in try Self.holidays(db, DateBounds(from: carrySpan.map { min($0.lowerBound, from) } ?? from, to: to)) {
+                holidays[holiday.date] = holiday.name
+            }
+            let window = DateBounds(from: from, to: to)
+            var corrections: [LocalDate: Int] = [:]
+            for correction in try Self.currentCorrections(db, window) { corrections[correction.date] = correction.minutes }
+            return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays),
+                          start: from, recorded: try Self.recordedMap(db, window), corrections: corrections,
+                          before: try carrySpan.map { try Self.sums(db, $0) } ?? .zero)
         }
     }
 
-    /// Rules 5–7 over the dates of [from, to] inside the period, from aggregates.
-    static func totals(_ db: Database, settings: Settings, from: LocalDate, to: LocalDate) throws -> Totals {
-        let first = max(from, settings.periodStart)
-        let last = settings.periodEnd.map { min(to, $0) } ?? to
-        guard first <= last else { return .zero }
-        let recordedSum = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(minutes), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?",
-                                           arguments: [first.description, last.description]) ?? 0
-        let corrections = try correctionMap(db, first, last)
-        var recordedOnCorrected: [LocalDate: Int] = [:]
-        for date in corrections.keys {
-            recordedOnCorrected[date] = try Int.fetchOne(db, sql: "SELECT minutes FROM daily_attendance WHERE date = ?",
-                                                         arguments: [date.description]) ?? 0
-        }
-        let policy = Policy(settings: settings, holidays: try holidayMap(db, first, last))
-        return Totals.span(policy: policy, first: first, last: last, recordedSum: recordedSum,
-                           corrections: corrections, recordedOnCorrected: recordedOnCorrected)
-    }
-
-    static func holidayMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: String] {
-        var holidays: [LocalDate: String] = [:]
-        for holiday in try Self.holidays(db, from: from, to: to) { holidays[holiday.date] = holiday.name }
-        return holidays
-    }
-
-    static func recordedMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: Int] {
+    /// Recorded minutes per date within `bounds`, from the cache; dates without any are absent.
+    static func recordedMap(_ db: Database, _ bounds: DateBounds?) throws -> [LocalDate: Int] {
+        let condition = (bounds ?? .all).condition("date")
         var recorded: [LocalDate: Int] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE date BETWEEN ? AND ?",
-                                       arguments: [from.description, to.description])
-        while let row = try rows.next() {
-            if let date = LocalDate(row[0] as String) { recorded[date] = row[1] }
-        }
+        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE \(condition.sql)",
+                                       arguments: condition.arguments)
+        while let row = try rows.next() { recorded[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
         return recorded
     }
 
-    static func correctionMap(_ db: Database, _ from: LocalDate, _ to: LocalDate) throws -> [LocalDate: Int] {
-        var corrections: [LocalDate: Int] = [:]
-        for correction in try currentCorrections(db, from: from, to: to) { corrections[correction.date] = correction.minutes }
-        return corrections
+    /// The sums of a span the core needs for its carry: two aggregate queries.
+    static func sums(_ db: Database, _ span: ClosedRange<LocalDate>) throws -> SpanSums {
+        let arguments: StatementArguments = [span.lowerBound, span.upperBound]
+        let recorded = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(minutes), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?",
+                                        arguments: arguments) ?? 0
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(c.minutes), 0), COALESCE(SUM(d.minutes), 0)
+            FROM current_correction AS c LEFT JOIN daily_attendance AS d ON d.date = c.date
+            WHERE c.date BETWEEN ? AND ?
+            """, arguments: arguments)!
+        return SpanSums(recorded: recorded, correctionMinutes: try row.decode(atIndex: 0), recordedOnCorrected: try row.decode(atIndex: 1))
     }
 }

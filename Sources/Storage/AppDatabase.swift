@@ -30,8 +30,9 @@ public struct AppDatabase: Sendable {
     /// `synchronous = NORMAL`, so a committed transaction survives a crash of the process
     /// (not necessarily of the OS); writers wait up to 5 s for each other. Each connection
     /// caches at most 1 MiB of pages, and there are at most 4 readers (one per accept
-    /// thread): memory stays small whatever the database's size.
-    public static func open(path: String, defaults: Settings) throws -> AppDatabase {
+    /// thread): memory stays small whatever the database's size. A new database gets
+    /// `fresh`'s settings and a first schedule version from its period's start (rule 10).
+    public static func open(path: String, fresh: Settings) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 4
@@ -40,28 +41,39 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -1024")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(writer: pool, defaults: defaults)
+        return try AppDatabase(writer: pool, fresh: fresh)
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory(defaults: Settings) throws -> AppDatabase {
-        try AppDatabase(writer: DatabaseQueue(), defaults: defaults)
+    public static func inMemory(fresh: Settings) throws -> AppDatabase {
+        try AppDatabase(writer: DatabaseQueue(), fresh: fresh)
     }
 
-    init(writer: any DatabaseWriter, defaults: Settings) throws {
+    /// Migrates, then seeds a new database. Writes only when something is missing, so
+    /// opening a database that is set up changes nothing in it.
+    init(writer: any DatabaseWriter, fresh: Settings) throws {
         self.writer = writer
         try Migrations.migrator.migrate(writer)
+        let seeded = try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM settings) AND EXISTS (SELECT 1 FROM schedule)") ?? false
+        }
+        guard !seeded else { return }
         try writer.write { db in
             try db.execute(sql: """
-                INSERT INTO settings (id, period_start, period_end, working_days, daily_required_minutes, timezone)
-                VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
-                """, arguments: Self.arguments(defaults))
+                INSERT INTO settings (id, period_start, period_end, working_days, daily_required_minutes, timezone,
+                                      opening_balance_minutes, vacation_half_days, saved)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """, arguments: Self.arguments(fresh))
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedule") == 0 {
+                let settings = try Self.settings(db)
+                try Self.saveVersion(db, ScheduleVersion(validFrom: settings.periodStart, minutes: settings.simpleWeek))
+            }
         }
     }
 
     static func arguments(_ settings: Settings) -> StatementArguments {
-        [settings.periodStart.description, settings.periodEnd?.description, settings.workingDayBits,
-         settings.dailyRequiredMinutes, settings.timezone]
+        [settings.periodStart, settings.periodEnd, settings.workingDayBits, settings.dailyRequiredMinutes,
+         settings.timezone.identifier, settings.openingBalanceMinutes, settings.vacationHalfDaysPerYear, settings.saved]
     }
 
     // MARK: Heartbeats
@@ -90,7 +102,7 @@ public struct AppDatabase: Sendable {
                 result.accepted += 1
                 // The first host in a minute makes it recorded; later hosts change nothing.
                 if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
-                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute).description])
+                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute)])
                 }
             }
             return result
@@ -109,26 +121,19 @@ public struct AppDatabase: Sendable {
     }
 
     static func settings(_ db: Database) throws -> Settings {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM settings WHERE id = 1"),
-              let start = LocalDate(row["period_start"] as String) else {
+        guard let settings = try SettingsRecord.fetchOne(db, sql: "SELECT * FROM settings WHERE id = 1") else {
             throw DatabaseError(message: "settings row missing")
         }
-        let end: String? = row["period_end"]
-        return Settings(periodStart: start, periodEnd: end.flatMap { LocalDate($0) },
-                        workingDays: Settings.workingDays(bits: row["working_days"]),
-                        dailyRequiredMinutes: row["daily_required_minutes"], timezone: row["timezone"])
+        return settings.settings
     }
 
-    static func zone(_ db: Database) throws -> Zone {
-        let identifier = try String.fetchOne(db, sql: "SELECT timezone FROM settings WHERE id = 1") ?? "UTC"
-        return Zone(identifier: identifier) ?? Zone(identifier: "UTC")!
-    }
+    static func zone(_ db: Database) throws -> Zone { try settings(db).timezone }
 
     // MARK: Daily cache
 
     /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
     public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
-        try writer.read { db in try Self.recordedMap(db, from, to) }
+        try writer.read { db in try Self.recordedMap(db, DateBounds(from...to)) }
     }
 
     /// Recomputes `daily_attendance` from the raw heartbeats in the configured zone.
@@ -141,7 +146,7 @@ public struct AppDatabase: Sendable {
         try db.execute(sql: "DELETE FROM daily_attendance")
         let insert = try db.cachedStatement(sql: "INSERT INTO daily_attendance (date, minutes) VALUES (?, ?)")
         for (date, minutes) in counts {
-            try insert.execute(arguments: [date.description, minutes])
+            try insert.execute(arguments: [date, minutes])
         }
     }
 
@@ -159,11 +164,7 @@ public struct AppDatabase: Sendable {
     /// Whether the cache equals a recomputation from the raw heartbeats (rule 8).
     public func dailyCacheIsConsistent() throws -> Bool {
         try writer.read { db in
-            var cached: [LocalDate: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT date, minutes FROM daily_attendance") {
-                if let date = LocalDate(row[0] as String) { cached[date] = row[1] }
-            }
-            return try cached == Self.recount(db)
+            try Self.recordedMap(db, nil) == Self.recount(db)
         }
     }
 }

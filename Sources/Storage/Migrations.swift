@@ -56,6 +56,53 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-schedule") { db in
+            try db.execute(sql: """
+                -- Dated versions of the schedule: minutes per weekday, in force from valid_from
+                -- until the next version; the earliest also covers the dates before it.
+                CREATE TABLE schedule (
+                    valid_from TEXT    PRIMARY KEY NOT NULL
+                               CHECK (valid_from GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                    mon        INTEGER NOT NULL CHECK (mon BETWEEN 0 AND 1440),
+                    tue        INTEGER NOT NULL CHECK (tue BETWEEN 0 AND 1440),
+                    wed        INTEGER NOT NULL CHECK (wed BETWEEN 0 AND 1440),
+                    thu        INTEGER NOT NULL CHECK (thu BETWEEN 0 AND 1440),
+                    fri        INTEGER NOT NULL CHECK (fri BETWEEN 0 AND 1440),
+                    sat        INTEGER NOT NULL CHECK (sat BETWEEN 0 AND 1440),
+                    sun        INTEGER NOT NULL CHECK (sun BETWEEN 0 AND 1440)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER schedule_keeps_a_version BEFORE DELETE ON schedule
+                WHEN (SELECT COUNT(*) FROM schedule) = 1
+                BEGIN SELECT RAISE(ABORT, 'the schedule keeps at least one version'); END;
+
+                -- The v1 policy (working days as bits, Monday = 1, and one daily figure)
+                -- becomes the first version, valid from the period's start: being the
+                -- earliest, it covers every date, so no figure changes.
+                INSERT INTO schedule (valid_from, mon, tue, wed, thu, fri, sat, sun)
+                SELECT period_start,
+                       CASE WHEN working_days &  1 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days &  2 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days &  4 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days &  8 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days & 16 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days & 32 THEN daily_required_minutes ELSE 0 END,
+                       CASE WHEN working_days & 64 THEN daily_required_minutes ELSE 0 END
+                FROM settings;
+
+                -- working_days and daily_required_minutes stay: the simple form of the schedule.
+                ALTER TABLE settings ADD COLUMN opening_balance_minutes INTEGER NOT NULL DEFAULT 0
+                    CHECK (opening_balance_minutes BETWEEN -1000000 AND 1000000);
+                ALTER TABLE settings ADD COLUMN vacation_half_days INTEGER NOT NULL DEFAULT 0
+                    CHECK (vacation_half_days BETWEEN 0 AND 732);
+                -- 0 until the settings were saved once; a database in use before is taken as set up.
+                ALTER TABLE settings ADD COLUMN saved INTEGER NOT NULL DEFAULT 1 CHECK (saved IN (0, 1));
+
+                -- The current correction of each date: its newest entry, unless that is a removal.
+                CREATE VIEW current_correction AS
+                SELECT date, minutes, note, created_at FROM correction AS c
+                WHERE minutes IS NOT NULL AND id = (SELECT MAX(id) FROM correction WHERE date = c.date);
+                """)
+        }
         return migrator
     }
 }

@@ -52,8 +52,8 @@ public struct App: Sendable {
         ("Referrer-Policy", "same-origin"),
     ]
 
-    /// The one place errors become HTTP: an `HTTPError` gives its own status, anything
-    /// else is logged and becomes a 500 that leaks nothing.
+    /// The one place errors become HTTP: an `HTTPError` gives its own status, a
+    /// `ValidationError` is a 422, anything else is logged and becomes a 500 that leaks nothing.
     public func respond(to request: Request) -> Response {
         var response = route(request)
         response.headers.append(contentsOf: Self.securityHeaders)
@@ -68,6 +68,8 @@ public struct App: Sendable {
             var response = errorResponse(error.status, error.message, for: request)
             response.headers.append(contentsOf: error.headers.sorted { $0.key < $1.key })
             return response
+        } catch let error as ValidationError {
+            return errorResponse(422, error.message, for: request)
         } catch {
             log("500 \(request.method) \(request.path): \(error)")
             return errorResponse(500, "Something went wrong on the server. The server log has the details.", for: request)
@@ -86,16 +88,13 @@ public struct App: Sendable {
         return pages
     }
 
-    /// The configured zone, as stored in the settings.
-    func zone() throws -> Zone {
-        let identifier = try database.settings().timezone
-        return Zone(identifier: identifier) ?? Zone(identifier: "UTC")!
-    }
+    /// The configured zone, resolved when the settings are read.
+    func zone() throws -> Zone { try database.settings().timezone }
 
     /// Today's date in the configured zone.
-    func today() throws -> LocalDate {
-        try zone().localDate(ofMinute: config.now() / 60)
-    }
+    func today() throws -> LocalDate { today(in: try zone()) }
+
+    func today(in zone: Zone) -> LocalDate { zone.localDate(ofMinute: config.now() / 60) }
 
     /// The answer to a body over `bodyLimit`.
     public static let tooLarge = Response.error(413, "request body is larger than 2 MiB")

@@ -28,8 +28,8 @@ enum CorrectionHandler {
     }
 
     static func list(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let from = try request.dateParameter("from"), to = try request.dateParameter("to")
-        if let from, let to { _ = try Web.Input.range(from, to, maxDays: Int.max) }
+        let from = try request.dateParameter(.from), to = try request.dateParameter(.to)
+        if let from, let to { try Web.Input.range(from, to, maxDays: Int.max) }
         return .json(try app.database.corrections(from: from, to: to).map(Body.init))
     }
 
@@ -42,14 +42,13 @@ enum CorrectionHandler {
     /// Validates and stores a correction (API and corrections page alike): at most the
     /// length of that local day in the current zone.
     static func save(_ app: App, date text: String, minutes: Int, note: String) throws -> CorrectionRecord {
-        let date = try Web.Input.date(text, field: "date")
+        let date = try Web.Input.date(text, field: .date)
         let dayLength = try app.zone().minutesIn(date)
         guard (0...dayLength).contains(minutes) else {
-            throw HTTPError(422, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(minutes)",
-                            field: "minutes")
+            throw ValidationError(.minutes, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(minutes)")
         }
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
-        try Web.Input.text(note, field: "note", limit: noteLimit)
+        try Web.Input.text(note, field: .note, limit: noteLimit)
         return try app.database.addCorrection(date, minutes: minutes, note: note, at: app.config.now())
     }
 
@@ -59,7 +58,7 @@ enum CorrectionHandler {
     }
 
     static func remove(_ app: App, date text: String) throws {
-        let date = try Web.Input.date(text, field: "date")
+        let date = try Web.Input.date(text, field: .date)
         guard try app.database.removeCorrection(date, at: app.config.now()) else {
             throw HTTPError(404, "no correction on \(date)")
         }

@@ -25,20 +25,21 @@ enum FiguresHandler {
     }
 
     struct BalanceBody: Encodable {
-        let asOf: LocalDate, settings: Settings, totals: Totals
+        let balance: Balance, settings: Settings
 
         enum CodingKeys: String, CodingKey {
-            case asOf = "as_of", periodStart = "period_start", periodEnd = "period_end", effective, expected, balance
+            case asOf = "as_of", periodStart = "period_start", periodEnd = "period_end", opening, effective, expected, balance
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(asOf.description, forKey: .asOf)
+            try container.encode(balance.asOf.description, forKey: .asOf)
             try container.encode(settings.periodStart.description, forKey: .periodStart)
             try container.encode(settings.periodEnd?.description, forKey: .periodEnd)
-            try container.encode(totals.effective, forKey: .effective)
-            try container.encode(totals.expected, forKey: .expected)
-            try container.encode(totals.balance, forKey: .balance)
+            try container.encode(balance.opening, forKey: .opening)
+            try container.encode(balance.totals.effective, forKey: .effective)
+            try container.encode(balance.totals.expected, forKey: .expected)
+            try container.encode(balance.balance, forKey: .balance)
         }
     }
 
@@ -56,17 +57,17 @@ enum FiguresHandler {
     }
 
     static func days(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        guard let from = try request.dateParameter("from"), let to = try request.dateParameter("to") else {
+        guard let from = try request.dateParameter(.from), let to = try request.dateParameter(.to) else {
             throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
         }
-        _ = try Input.range(from, to, maxDays: maxDays)
+        try Input.range(from, to, maxDays: maxDays)
         return .json(try app.database.ledger(from: from, to: to).days(from: from, to: to).map(DayBody.init))
     }
 
     static func balance(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let asOf = try request.dateParameter("as_of") ?? app.today()
+        let asOf = try request.dateParameter(.asOf) ?? app.today()
         let ledger = try app.database.ledger(from: asOf.adding(days: 1), to: asOf)  // no window: all carry
-        return .json(BalanceBody(asOf: asOf, settings: ledger.policy.settings, totals: ledger.carry))
+        return .json(BalanceBody(balance: ledger.balance(asOf: asOf), settings: ledger.policy.settings))
     }
 
     static func summary(_ app: App, _ request: Request, _: [String]) throws -> Response {
@@ -74,7 +75,7 @@ enum FiguresHandler {
         var year = today.year
         if let text = request.queryItems["year"], !text.isEmpty {
             guard let number = Int(text) else { throw HTTPError(400, "year must be a number like \(today.year)") }
-            guard (1...9999).contains(number) else { throw HTTPError(422, "year must be between 1 and 9999") }
+            guard (1...9999).contains(number) else { throw ValidationError(.year, "year must be between 1 and 9999") }
             year = number
         }
         let january = LocalDate(year: year, month: 1, day: 1)!

@@ -66,16 +66,16 @@ enum HeartbeatHandler {
         var seconds = now
         if let text = item.timestamp {
             guard let parsed = Timestamp.epochSeconds(text) else {
-                throw HTTPError(422, "\(label).timestamp \"\(text)\" is not an RFC 3339 date-time with an offset, like 2024-05-06T09:30:00+02:00")
+                throw ValidationError(.timestamp, "\(label).timestamp \"\(text)\" is not an RFC 3339 date-time with an offset, like 2024-05-06T09:30:00+02:00")
             }
-            guard parsed >= 0 else { throw HTTPError(422, "\(label).timestamp \(text) is before 1970") }
+            guard parsed >= 0 else { throw ValidationError(.timestamp, "\(label).timestamp \(text) is before 1970") }
             guard parsed <= now + futureToleranceSeconds else {
-                throw HTTPError(422, "\(label).timestamp \(text) is more than 5 minutes in the future")
+                throw ValidationError(.timestamp, "\(label).timestamp \(text) is more than 5 minutes in the future")
             }
             seconds = parsed
         }
         let host = item.host ?? ""
-        try Input.text(host, field: "\(label).host", limit: hostLimit)
+        try Input.text(host, field: .host, label: "\(label).host", limit: hostLimit)
         return HeartbeatMinute(minute: floorDiv60(seconds), host: host)
     }
 

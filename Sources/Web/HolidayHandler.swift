@@ -12,8 +12,8 @@ enum HolidayHandler {
     }
 
     static func list(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let from = try request.dateParameter("from"), to = try request.dateParameter("to")
-        if let from, let to { _ = try Input.range(from, to, maxDays: Int.max) }
+        let from = try request.dateParameter(.from), to = try request.dateParameter(.to)
+        if let from, let to { try Input.range(from, to, maxDays: Int.max) }
         return .json(try app.database.holidays(from: from, to: to).map { Body(date: $0.date.description, name: $0.name) })
     }
 
@@ -26,7 +26,7 @@ enum HolidayHandler {
 
     /// Validates and stores a holiday (API and settings page alike); true when it was new.
     static func save(_ app: App, date text: String, name: String) throws -> (Body, Bool) {
-        let date = try Input.date(text, field: "date")
+        let date = try Input.date(text, field: .date)
         let name = try validName(name)
         let created = try app.database.setHoliday(date, name: name)
         return (Body(date: date.description, name: name), created)
@@ -38,14 +38,14 @@ enum HolidayHandler {
     }
 
     static func remove(_ app: App, date text: String) throws {
-        let date = try Input.date(text, field: "date")
+        let date = try Input.date(text, field: .date)
         guard try app.database.deleteHoliday(date) else { throw HTTPError(404, "no holiday on \(date)") }
     }
 
     static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw HTTPError(422, "name must not be empty", field: "name") }
-        try Input.text(trimmed, field: "name", limit: nameLimit)
+        guard !trimmed.isEmpty else { throw ValidationError(.name, "name must not be empty") }
+        try Input.text(trimmed, field: .name, limit: nameLimit)
         return trimmed
     }
 }

@@ -16,10 +16,10 @@ extension Request {
         return items
     }
 
-    /// The date in query parameter `name`; nil when absent, 422 when not a real date.
-    func dateParameter(_ name: String) throws -> LocalDate? {
-        guard let text = queryItems[name], !text.isEmpty else { return nil }
-        return try Input.date(text, field: name)
+    /// The date in query parameter `field`; nil when absent, 422 when not a real date.
+    func dateParameter(_ field: Field) throws -> LocalDate? {
+        guard let text = queryItems[field.rawValue], !text.isEmpty else { return nil }
+        return try Input.date(text, field: field)
     }
 
     /// Decodes the body as `T`; malformed JSON and wrong types are 400.
@@ -28,6 +28,8 @@ extension Request {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let error as HTTPError {
+            throw error
+        } catch let error as ValidationError {
             throw error
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw HTTPError(400, "\(Input.path(context.codingPath)) has the wrong type")
@@ -43,41 +45,6 @@ extension Request {
             }
             throw HTTPError(400, "body is not a valid JSON object")
         }
-    }
-}
-
-/// Validation shared by the API and the forms: one rule, one message.
-enum Input {
-    static func date(_ text: String, field: String) throws -> LocalDate {
-        guard let date = LocalDate(text) else {
-            throw HTTPError(422, "\(field) \"\(text)\" is not a real date in the form YYYY-MM-DD", field: field)
-        }
-        return date
-    }
-
-    /// A `from`/`to` pair: 422 when inverted or longer than `maxDays`.
-    static func range(_ from: LocalDate, _ to: LocalDate, maxDays: Int) throws -> (LocalDate, LocalDate) {
-        guard from <= to else { throw HTTPError(422, "from \(from) is after to \(to)", field: "to") }
-        guard to.dayNumber - from.dayNumber + 1 <= maxDays else {
-            throw HTTPError(422, "the range from \(from) to \(to) is longer than \(maxDays) days", field: "to")
-        }
-        return (from, to)
-    }
-
-    /// Free text (a host, a name, a note): at most `limit` characters and no NUL, which
-    /// SQLite's C strings would silently cut the text at.
-    static func text(_ text: String, field: String, limit: Int) throws {
-        guard !text.unicodeScalars.contains("\u{0}") else {
-            throw HTTPError(422, "\(field) must not contain NUL characters", field: field)
-        }
-        guard text.unicodeScalars.count <= limit else {
-            throw HTTPError(422, "\(field) is longer than \(limit) characters", field: field)
-        }
-    }
-
-    static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            .replacingOccurrences(of: ".[", with: "[")
     }
 }
 

@@ -4,36 +4,54 @@ import HTTPMessage
 /// `GET/POST /api/settings`.
 enum SettingsHandler {
     static func get(_ app: App, _: Request, _: [String]) throws -> Response {
-        .json(SettingsBody(try app.database.settings()))
+        let settings = try app.database.settings()
+        return .json(SettingsBody(settings, schedule: try app.database.schedule(), today: app.today(in: settings.timezone)))
     }
 
-    /// Applies any subset of the fields; the result is validated as a whole.
+    /// Applies any subset of the fields; the result is validated as a whole, and stored
+    /// with the rewritten schedule version in one transaction.
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let change = try request.decodeJSON(SettingsChange.self)
-        let settings = try change.applied(to: app.database.settings())
-        try app.database.updateSettings(settings)
-        return .json(SettingsBody(settings))
+        let (settings, schedule) = try app.database.updateSettings { settings, schedule in
+            try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+        }
+        return .json(SettingsBody(settings, schedule: schedule, today: app.today(in: settings.timezone)))
     }
 }
 
-/// The settings as the API shows them.
+/// The settings as the API shows them; `working_days` and `daily_required_minutes` are
+/// the simple form of the version in force today.
 struct SettingsBody: Encodable {
     let settings: Settings
+    let workingDays: Set<Weekday>
+    let dailyRequiredMinutes: Int
 
-    init(_ settings: Settings) { self.settings = settings }
+    init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
+        self.settings = settings
+        (workingDays, dailyRequiredMinutes) = settings.simpleForm(of: schedule.version(on: today).minutes)
+    }
 
     enum CodingKeys: String, CodingKey {
         case periodStart = "period_start", periodEnd = "period_end", workingDays = "working_days"
         case dailyRequiredMinutes = "daily_required_minutes", timezone
+        case openingBalance = "opening_balance_minutes", vacationDays = "vacation_days_per_year"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(settings.periodStart.description, forKey: .periodStart)
         try container.encode(settings.periodEnd?.description, forKey: .periodEnd)
-        try container.encode(Weekday.allCases.filter(settings.workingDays.contains).map(\.rawValue), forKey: .workingDays)
-        try container.encode(settings.dailyRequiredMinutes, forKey: .dailyRequiredMinutes)
-        try container.encode(settings.timezone, forKey: .timezone)
+        try container.encode(Weekday.allCases.filter(workingDays.contains).map(\.rawValue), forKey: .workingDays)
+        try container.encode(dailyRequiredMinutes, forKey: .dailyRequiredMinutes)
+        try container.encode(settings.timezone.identifier, forKey: .timezone)
+        try container.encode(settings.openingBalanceMinutes, forKey: .openingBalance)
+        // Whole days as integers (24), halves as 24.5.
+        let halves = settings.vacationHalfDaysPerYear
+        if halves % 2 == 0 {
+            try container.encode(halves / 2, forKey: .vacationDays)
+        } else {
+            try container.encode(Double(halves) / 2, forKey: .vacationDays)
+        }
     }
 }
 
@@ -44,6 +62,10 @@ struct SettingsChange: Decodable {
     var workingDays: [String]?
     var dailyRequiredMinutes: Int?
     var timezone: String?
+    var openingBalanceMinutes: Int?
+    var vacationDaysPerYear: Double?
+
+    static let openingLimit = 1_000_000
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: SettingsBody.CodingKeys.self)
@@ -54,47 +76,48 @@ struct SettingsChange: Decodable {
         workingDays = try container.decodeIfPresent([String].self, forKey: .workingDays)
         dailyRequiredMinutes = try container.decodeIfPresent(Int.self, forKey: .dailyRequiredMinutes)
         timezone = try container.decodeIfPresent(String.self, forKey: .timezone)
+        openingBalanceMinutes = try container.decodeIfPresent(Int.self, forKey: .openingBalance)
+        vacationDaysPerYear = try container.decodeIfPresent(Double.self, forKey: .vacationDays)
     }
 
-    init(periodStart: String?, periodEnd: String??, workingDays: [String]?, dailyRequiredMinutes: Int?, timezone: String?) {
-        self.periodStart = periodStart
-        self.periodEnd = periodEnd
-        self.workingDays = workingDays
-        self.dailyRequiredMinutes = dailyRequiredMinutes
-        self.timezone = timezone
-    }
+    init() {}
 
-    /// `current` with this change, or a 422 naming the first invalid value.
-    func applied(to current: Settings) throws -> Settings {
-        var settings = current
-        if let periodStart { settings.periodStart = try Input.date(periodStart, field: "period_start") }
-        if let periodEnd { settings.periodEnd = try periodEnd.map { try Input.date($0, field: "period_end") } }
-        if let workingDays {
-            settings.workingDays = Set(try workingDays.map { name in
+    /// Applies this change to `settings`, or throws a `ValidationError` naming the first
+    /// invalid value. Returns the schedule version to store when the simple form changed:
+    /// the version in force today, rewritten in place.
+    func apply(to settings: inout Settings, schedule: Schedule, now: Int64) throws -> ScheduleVersion? {
+        if let periodStart { settings.periodStart = try Input.date(periodStart, field: .periodStart) }
+        if let periodEnd { settings.periodEnd = try periodEnd.map { try Input.date($0, field: .periodEnd) } }
+        if let timezone { settings.timezone = try Input.zone(timezone) }
+        if let openingBalanceMinutes {
+            guard abs(openingBalanceMinutes) <= Self.openingLimit else {
+                throw ValidationError(.openingBalance, "opening_balance_minutes must be between −\(Self.openingLimit) and \(Self.openingLimit), not \(openingBalanceMinutes)")
+            }
+            settings.openingBalanceMinutes = openingBalanceMinutes
+        }
+        if let vacationDaysPerYear {
+            let halves = vacationDaysPerYear * 2
+            guard (0...732).contains(halves), halves == halves.rounded() else {
+                throw ValidationError(.vacationDays, "vacation_days_per_year must be between 0 and 366 in steps of 0.5, not \(vacationDaysPerYear)")
+            }
+            settings.vacationHalfDaysPerYear = Int(halves)
+        }
+        if let end = settings.periodEnd, end < settings.periodStart {
+            throw ValidationError(.periodEnd, "period_end \(end) is before period_start \(settings.periodStart)")
+        }
+        guard workingDays != nil || dailyRequiredMinutes != nil else { return nil }
+        let days = try workingDays.map { names in
+            Set(try names.map { name in
                 guard let day = Weekday(rawValue: name) else {
-                    throw HTTPError(422, "working_days: unknown weekday \"\(name)\"; use mon, tue, wed, thu, fri, sat, sun",
-                                    field: "working_days")
+                    throw ValidationError(.workingDays, "working_days: unknown weekday \"\(name)\"; use mon, tue, wed, thu, fri, sat, sun")
                 }
                 return day
             })
         }
         if let dailyRequiredMinutes {
-            guard (0...1440).contains(dailyRequiredMinutes) else {
-                throw HTTPError(422, "daily_required_minutes must be between 0 and 1440, not \(dailyRequiredMinutes)",
-                                field: "daily_required_minutes")
-            }
-            settings.dailyRequiredMinutes = dailyRequiredMinutes
+            _ = try Input.weekdayMinutes(dailyRequiredMinutes, field: .dailyRequiredMinutes, label: "daily_required_minutes")
         }
-        if let timezone {
-            guard Zone(identifier: timezone) != nil, timezone.contains("/") || timezone == "UTC" else {
-                throw HTTPError(422, "timezone \"\(timezone)\" is not a known IANA time zone such as Europe/Berlin",
-                                field: "timezone")
-            }
-            settings.timezone = timezone
-        }
-        if let end = settings.periodEnd, end < settings.periodStart {
-            throw HTTPError(422, "period_end \(end) is before period_start \(settings.periodStart)", field: "period_end")
-        }
-        return settings
+        let today = settings.timezone.localDate(ofMinute: now / 60)
+        return settings.setSimpleForm(workingDays: days, dailyRequiredMinutes: dailyRequiredMinutes, schedule: schedule, today: today)
     }
 }

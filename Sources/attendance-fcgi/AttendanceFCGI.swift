@@ -23,12 +23,12 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "SQLite database file; created and migrated when missing.")
     var database: String = "var/attendance.sqlite"
 
-    /// Opens the database; a fresh one gets default settings in the server's zone.
+    /// Opens the database; a fresh one starts its period today, in the server's zone
+    /// (`TZ` or /etc/localtime; UTC when neither names a zone tzdata knows).
     func open() throws -> AppDatabase {
-        let zone = Zone(TimeZone.current)
-        let identifier = Zone(identifier: zone.identifier) == nil ? "UTC" : zone.identifier
+        let zone = Zone.resolving(TimeZone.current.identifier)
         let today = zone.localDate(ofMinute: Int64(Date().timeIntervalSince1970) / 60)
-        return try AppDatabase.open(path: database, defaults: .defaults(today: today, timezone: identifier))
+        return try AppDatabase.open(path: database, fresh: .fresh(today: today, timezone: zone))
     }
 }
 

@@ -6,9 +6,14 @@ func date(_ text: String) -> LocalDate { LocalDate(text)! }
 /// Mon–Fri, 8 h, period from `start` (open end), in `zone`, with these holidays.
 func policy(start: String = "2024-01-01", end: String? = nil, holidays: [String: String] = [:],
             days: Set<Weekday> = [.mon, .tue, .wed, .thu, .fri], minutes: Int = 480) -> Policy {
-    Policy(settings: Settings(periodStart: date(start), periodEnd: end.map(date), workingDays: days,
-                              dailyRequiredMinutes: minutes, timezone: "Europe/Berlin"),
+    Policy(settings: Settings(periodStart: date(start), periodEnd: end.map(date), timezone: Zone(identifier: "Europe/Berlin")!),
+           schedule: Schedule([ScheduleVersion(validFrom: date(start), minutes: WeekMinutes { days.contains($0) ? minutes : 0 })])!,
            holidays: Dictionary(uniqueKeysWithValues: holidays.map { (date($0.key), $0.value) }))
+}
+
+/// A ledger whose window holds the whole history.
+func wholeLedger(_ policy: Policy, recorded: [LocalDate: Int], corrections: [LocalDate: Int]) -> Ledger {
+    Ledger(policy: policy, start: date("1990-01-01"), recorded: recorded, corrections: corrections)
 }
 
 @Suite struct PolicyTests {
@@ -37,7 +42,7 @@ func policy(start: String = "2024-01-01", end: String? = nil, holidays: [String:
 @Suite struct LedgerTests {
     @Test func correctionsOverrideRecordedAndHolidaysExpectNothing() {
         // Week of Mon 2024-02-26 … Sun 2024-03-03; Thursday 29 Feb is a holiday.
-        let ledger = Ledger(policy: policy(holidays: ["2024-02-29": "Leap Day"]),
+        let ledger = wholeLedger(policy(holidays: ["2024-02-29": "Leap Day"]),
                             recorded: [date("2024-02-26"): 500, date("2024-02-27"): 470, date("2024-02-29"): 60,
                                        date("2024-03-02"): 90],
                             corrections: [date("2024-02-27"): 480, date("2024-02-29"): 0, date("2024-03-01"): 240])
@@ -50,21 +55,21 @@ func policy(start: String = "2024-01-01", end: String? = nil, holidays: [String:
         // Hand sum: effective 500+480+0+0+240+90 = 1310; expected 4 × 480 = 1920.
         let week = ledger.totals(from: date("2024-02-26"), to: date("2024-03-03"))
         #expect(week == Totals(effective: 1310, expected: 1920))
-        #expect(week.balance == -610)
+        #expect(week.difference == -610)
     }
 
     @Test func balanceCountsOnlyThePeriod() {
-        let ledger = Ledger(policy: policy(start: "2024-01-15", end: "2024-01-19"),
+        let ledger = wholeLedger(policy(start: "2024-01-15", end: "2024-01-19"),
                             recorded: [date("2024-01-12"): 600, date("2024-01-15"): 480, date("2024-01-16"): 540,
                                        date("2024-01-20"): 300],
                             corrections: [:])
-        #expect(ledger.balance(asOf: date("2024-01-14")) == Totals(effective: 0, expected: 0))
-        #expect(ledger.balance(asOf: date("2024-01-16")) == Totals(effective: 1020, expected: 960))
+        #expect(ledger.balance(asOf: date("2024-01-14")).totals == Totals(effective: 0, expected: 0))
+        #expect(ledger.balance(asOf: date("2024-01-16")).totals == Totals(effective: 1020, expected: 960))
         #expect(ledger.balance(asOf: date("2024-01-31")).balance == 1020 - 5 * 480)
     }
 
     @Test func summaryCarriesTheBalanceAcrossYearEnd() {
-        let ledger = Ledger(policy: policy(start: "2023-12-28"),
+        let ledger = wholeLedger(policy(start: "2023-12-28"),
                             recorded: [date("2023-12-28"): 540, date("2023-12-29"): 480, date("2023-12-31"): 60,
                                        date("2024-01-01"): 0, date("2024-01-02"): 420],
                             corrections: [date("2024-01-01"): 30])
@@ -84,13 +89,13 @@ func policy(start: String = "2024-01-01", end: String? = nil, holidays: [String:
     }
 
     @Test func weekendWorkCountsAsOvertime() {
-        let ledger = Ledger(policy: policy(), recorded: [date("2024-03-09"): 120], corrections: [:])
+        let ledger = wholeLedger(policy(), recorded: [date("2024-03-09"): 120], corrections: [:])
         #expect(ledger.day(date("2024-03-09")).difference == 120)
-        #expect(ledger.totals(from: date("2024-03-09"), to: date("2024-03-10")).balance == 120)
+        #expect(ledger.totals(from: date("2024-03-09"), to: date("2024-03-10")).difference == 120)
     }
 
     @Test func monthEndCorrectionStaysInItsMonth() {
-        let ledger = Ledger(policy: policy(start: "2024-01-01"), recorded: [date("2024-01-31"): 100],
+        let ledger = wholeLedger(policy(start: "2024-01-01"), recorded: [date("2024-01-31"): 100],
                             corrections: [date("2024-01-31"): 600, date("2024-02-01"): 0])
         let summary = ledger.summary(year: 2024, today: date("2024-02-01"))
         #expect(summary[0].effective == 600)

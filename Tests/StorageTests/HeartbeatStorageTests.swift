@@ -3,7 +3,17 @@ import Testing
 @testable import Storage
 
 func freshDatabase(zone: String = "Europe/Berlin") throws -> AppDatabase {
-    try AppDatabase.inMemory(defaults: .defaults(today: LocalDate("2024-06-01")!, timezone: zone))
+    try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-01")!, timezone: Zone(identifier: zone)!))
+}
+
+extension AppDatabase {
+    /// Edits the settings alone, as a settings change without the schedule does.
+    func change(_ edit: (inout Settings) -> Void) throws {
+        _ = try updateSettings { settings, _ in
+            edit(&settings)
+            return nil
+        }
+    }
 }
 
 func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
@@ -63,12 +73,25 @@ func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         #expect(try db.dailyCacheIsConsistent())
     }
 
-    @Test func freshDatabaseHasDefaultSettings() throws {
-        let settings = try freshDatabase().settings()
-        #expect(settings.periodStart.description == "2024-01-01")
+    /// Rule 10: the period starts on the day of the first start, with one schedule version
+    /// from that day (Monday to Friday, 8 hours), opening balance 0, no vacation days.
+    @Test func freshDatabaseStartsToday() throws {
+        let db = try freshDatabase()
+        let settings = try db.settings()
+        #expect(settings.periodStart.description == "2024-06-01")
         #expect(settings.periodEnd == nil)
         #expect(settings.workingDays == [.mon, .tue, .wed, .thu, .fri])
         #expect(settings.dailyRequiredMinutes == 480)
-        #expect(settings.timezone == "Europe/Berlin")
+        #expect(settings.timezone.identifier == "Europe/Berlin")
+        #expect(settings.openingBalanceMinutes == 0 && settings.vacationHalfDaysPerYear == 0)
+        #expect(!settings.saved)
+        let schedule = try db.schedule()
+        #expect(schedule.versions.count == 1)
+        #expect(schedule.versions[0].validFrom.description == "2024-06-01")
+        #expect(schedule.versions[0].minutes.values == [480, 480, 480, 480, 480, 0, 0])
+        // The first day's balance is 0:00, not a deficit for the months before.
+        let today = LocalDate("2024-06-01")!
+        #expect(try db.ledger(from: today, to: today).balance(asOf: today.adding(days: -1)).balance == 0)
+        #expect(try db.ledger(from: today.adding(days: -200), to: today).balance(asOf: today).balance == 0)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import AttendanceCore
 import Testing
 @testable import Storage
@@ -10,9 +11,7 @@ import Testing
                                      HeartbeatMinute(minute: minute("2023-12-31T22:30:00Z"), host: "")], receivedAt: 1)
         let range = (LocalDate("2023-12-31")!, LocalDate("2024-01-01")!)
         #expect(try db.recordedMinutes(from: range.0, to: range.1) == [range.0: 2])
-        var settings = try db.settings()
-        settings.timezone = "Europe/Berlin"
-        try db.updateSettings(settings)
+        try db.change { $0.timezone = Zone(identifier: "Europe/Berlin")! }
         #expect(try db.recordedMinutes(from: range.0, to: range.1) == [range.0: 1, range.1: 1])
         #expect(try db.dailyCacheIsConsistent())
         #expect(try db.heartbeatCount() == 2)
@@ -73,9 +72,8 @@ import Testing
             }
             _ = try db.recordHeartbeats(beats, receivedAt: Int64(round))
             if round.isMultiple(of: 4) {
-                var settings = try db.settings()
-                settings.timezone = zones.randomElement(using: &generator)!
-                try db.updateSettings(settings)
+                let zone = Zone(identifier: zones.randomElement(using: &generator)!)!
+                try db.change { $0.timezone = zone }
             }
             #expect(try db.dailyCacheIsConsistent())
         }
@@ -83,38 +81,104 @@ import Testing
 }
 
 @Suite struct WindowedLedgerTests {
-    /// A window's carry (SQL sums) plus its own days must give what the whole history gives.
-    @Test func windowsAgreeWithTheWholeHistory() throws {
-        let db = try freshDatabase(zone: "Europe/Berlin")
-        var settings = try db.settings()
-        settings.periodStart = LocalDate("2022-03-15")!
-        settings.periodEnd = LocalDate("2024-10-31")!
-        try db.updateSettings(settings)
+    /// Random heartbeats (DST nights included), schedule versions, holidays, corrections
+    /// (changed and removed), a period and an opening balance, stored for real; every
+    /// figure of random windows read back from storage equals a day-by-day recomputation
+    /// from the raw minutes, bucketed here with Foundation's calendar instead of `Zone`.
+    @Test(arguments: ["Europe/Berlin", "America/New_York"])
+    func windowsAgreeWithADayByDayRecomputation(zoneName: String) throws {
+        let db = try freshDatabase(zone: zoneName)
         var generator = SystemRandomNumberGenerator()
         let first = LocalDate("2022-01-01")!.dayNumber, last = LocalDate("2024-12-31")!.dayNumber
-        var beats: [HeartbeatMinute] = []
+        let randomDate = { (generator: inout SystemRandomNumberGenerator) in LocalDate(dayNumber: Int.random(in: first...last, using: &generator)) }
+        // Heartbeats: most days one run of minutes, and every DST night of 2022–2024 around 01:00–04:00 local.
+        var minutes: Set<Int64> = []
         for day in stride(from: first, through: last, by: 1) where Int.random(in: 0..<3, using: &generator) > 0 {
-            let start = Int64(day) * 1440 + Int64.random(in: 0..<600, using: &generator)
-            beats += (0..<Int64.random(in: 1..<600, using: &generator)).map { HeartbeatMinute(minute: start + $0, host: "") }
+            let start = Int64(day) * 1440 + Int64.random(in: 0..<1200, using: &generator)
+            for offset in 0..<Int64.random(in: 1..<600, using: &generator) { minutes.insert(start + offset) }
         }
-        _ = try db.recordHeartbeats(beats, receivedAt: 0)
-        for _ in 0..<40 {
-            let date = LocalDate(dayNumber: Int.random(in: first...last, using: &generator))
-            if Bool.random(using: &generator) {
-                _ = try db.addCorrection(date, minutes: Int.random(in: 0...900, using: &generator), note: "", at: 0)
+        for night in ["2022-03-27", "2022-10-30", "2023-03-26", "2023-10-29", "2024-03-31", "2024-10-27",
+                      "2022-03-13", "2022-11-06", "2023-03-12", "2023-11-05", "2024-03-10", "2024-11-03"] {
+            let midnightUTC = Int64(LocalDate(night)!.dayNumber) * 1440
+            for offset in Int64(-180)..<Int64(600) { minutes.insert(midnightUTC + offset) }
+        }
+        _ = try db.recordHeartbeats(minutes.map { HeartbeatMinute(minute: $0, host: Bool.random() ? "a" : "b") }, receivedAt: 0)
+
+        // Policy: a period, an opening balance, 1–5 versions, holidays, corrections with history.
+        let periodStart = randomDate(&generator)
+        let periodEnd: LocalDate? = Bool.random(using: &generator) ? periodStart.adding(days: Int.random(in: 0...700, using: &generator)) : nil
+        let opening = Int.random(in: -3000...3000, using: &generator)
+        try db.change {
+            $0.periodStart = periodStart
+            $0.periodEnd = periodEnd
+            $0.openingBalanceMinutes = opening
+        }
+        var versions: [LocalDate: [Int]] = [try db.schedule().versions[0].validFrom: [480, 480, 480, 480, 480, 0, 0]]
+        for _ in 0..<Int.random(in: 0...4, using: &generator) {
+            let minutesPerDay = (0..<7).map { _ in [0, 240, 450, 480, 600].randomElement(using: &generator)! }
+            let version = ScheduleVersion(validFrom: randomDate(&generator), minutes: WeekMinutes { minutesPerDay[$0.index] })
+            _ = try db.saveScheduleVersion(version)
+            versions[version.validFrom] = minutesPerDay
+        }
+        var holidays: Set<LocalDate> = [], corrections: [LocalDate: Int] = [:]
+        for _ in 0..<30 {
+            let date = randomDate(&generator)
+            _ = try db.setHoliday(date, name: "h")
+            holidays.insert(date)
+        }
+        for index in 0..<60 {
+            let date = randomDate(&generator)
+            if index % 7 == 6, corrections[date] != nil || Bool.random(using: &generator) {
+                if try db.removeCorrection(date, at: Int64(index)) { corrections[date] = nil }
             } else {
-                _ = try db.setHoliday(date, name: "h")
+                let value = Int.random(in: 0...1380, using: &generator)
+                _ = try db.addCorrection(date, minutes: value, note: "", at: Int64(index))
+                corrections[date] = value
             }
         }
-        let whole = try db.ledger(from: LocalDate("2000-01-01")!, to: LocalDate("2025-01-01")!)
-        for _ in 0..<30 {
-            let windowStart = LocalDate(dayNumber: Int.random(in: first...last, using: &generator))
-            let window = try db.ledger(from: windowStart, to: LocalDate("2025-01-01")!)
-            let asOf = windowStart.adding(days: Int.random(in: -1...400, using: &generator))
-            #expect(window.balance(asOf: asOf) == whole.balance(asOf: asOf), "window \(windowStart), as of \(asOf)")
+
+        // The plain recomputation.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zoneName)!
+        var recorded: [LocalDate: Int] = [:]
+        for minute in minutes {
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(minute) * 60))
+            recorded[LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!, default: 0] += 1
         }
-        let january = LocalDate("2024-01-01")!
+        let sortedVersions = versions.sorted { $0.key < $1.key }
+        func inPeriod(_ date: LocalDate) -> Bool { date >= periodStart && (periodEnd.map { date <= $0 } ?? true) }
+        func expected(_ date: LocalDate) -> Int {
+            guard inPeriod(date), !holidays.contains(date) else { return 0 }
+            let version = sortedVersions.last { $0.key <= date } ?? sortedVersions[0]
+            return version.value[((date.dayNumber + 3) % 7 + 7) % 7]
+        }
+        func effective(_ date: LocalDate) -> Int { corrections[date] ?? recorded[date] ?? 0 }
+        func balance(_ asOf: LocalDate) -> Int {
+            var sum = opening, date = periodStart
+            while date <= asOf && inPeriod(date) {
+                sum += effective(date) - expected(date)
+                date = date.adding(days: 1)
+            }
+            return sum
+        }
+
+        #expect(try db.dailyCacheIsConsistent())
+        for _ in 0..<25 {
+            let from = randomDate(&generator), to = from.adding(days: Int.random(in: 0...400, using: &generator))
+            let ledger = try db.ledger(from: from, to: to)
+            for day in ledger.days(from: from, to: to) {
+                #expect(day.recorded == (recorded[day.date] ?? 0), "\(zoneName) recorded \(day.date)")
+                #expect(day.effective == effective(day.date), "\(zoneName) effective \(day.date)")
+                #expect(day.expected == expected(day.date), "\(zoneName) expected \(day.date)")
+            }
+            let asOf = from.adding(days: Int.random(in: -1...400, using: &generator))
+            #expect(ledger.balance(asOf: min(asOf, to)).balance == balance(min(asOf, to)), "\(zoneName) window \(from) as of \(asOf)")
+        }
         let today = LocalDate("2024-12-31")!
-        #expect(try db.ledger(from: january, to: today).summary(year: 2024, today: today) == whole.summary(year: 2024, today: today))
+        let months = try db.ledger(from: LocalDate("2024-01-01")!, to: today).summary(year: 2024, today: today)
+        for row in months {
+            let monthEnd = LocalDate(year: 2024, month: row.first.month, day: LocalDate.daysIn(month: row.first.month, year: 2024))!
+            #expect(row.balance == balance(monthEnd), "\(zoneName) \(row.month)")
+        }
     }
 }

@@ -125,3 +125,114 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(try app.database.heartbeatCount() == 0)
     }
 }
+
+/// `/api/schedules`, the simple form in `/api/settings`, and the opening balance. "Now" is
+/// Monday 2024-06-03; the fresh database's schedule starts on that day.
+@Suite struct ScheduleAPITests {
+    func versions(_ app: App) -> [[String: Any]] { jsonArray(send(app, "GET", "/api/schedules")) }
+
+    @Test func versionsAreAddedReplacedAndRemoved() throws {
+        let app = try makeApp()
+        #expect(versions(app).count == 1)
+        #expect(versions(app)[0]["valid_from"] as? String == "2024-06-03")
+        #expect(versions(app)[0]["minutes"] as? [String: Int] == ["mon": 480, "tue": 480, "wed": 480, "thu": 480, "fri": 480, "sat": 0, "sun": 0])
+        let created = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-07-01","minutes":{"mon":540,"tue":540,"wed":540,"thu":540,"fri":240}}"#)
+        #expect(created.status == 201)
+        #expect((json(created)["minutes"] as? [String: Int])?["sat"] == 0)  // left out: 0
+        #expect(send(app, "POST", "/api/schedules", #"{"valid_from":"2024-07-01","minutes":{"fri":300}}"#).status == 200)
+        #expect(versions(app).map { $0["valid_from"] as? String } == ["2024-06-03", "2024-07-01"])
+        #expect((versions(app)[1]["minutes"] as? [String: Int])?["mon"] == 0)
+        #expect(send(app, "DELETE", "/api/schedules/2024-07-01").status == 204)
+        #expect(send(app, "DELETE", "/api/schedules/2024-07-01").status == 404)
+        let only = send(app, "DELETE", "/api/schedules/2024-06-03")
+        #expect(only.status == 409)
+        #expect((json(only)["error"] as? String)?.contains("only one") == true)
+        #expect(versions(app).count == 1)
+    }
+
+    @Test(arguments: [
+        (#"{"valid_from":"2024-07-01","minutes":{"monday":480}}"#, 422),
+        (#"{"valid_from":"2024-07-01","minutes":{"mon":1441}}"#, 422),
+        (#"{"valid_from":"2024-07-01","minutes":{"mon":-1}}"#, 422),
+        (#"{"valid_from":"2024-02-30","minutes":{"mon":480}}"#, 422),
+        (#"{"valid_from":"2024-07-01","minutes":{"mon":7.5}}"#, 400),
+        (#"{"valid_from":"2024-07-01","minutes":[480]}"#, 400),
+        (#"{"valid_from":"2024-07-01"}"#, 400),
+        (#"{"minutes":{"mon":480}}"#, 400),
+        ("[]", 400),
+    ])
+    func badVersionsStoreNothing(body: String, status: Int) throws {
+        let app = try makeApp()
+        let response = send(app, "POST", "/api/schedules", body)
+        #expect(response.status == status)
+        #expect(json(response)["error"] is String)
+        #expect(versions(app).count == 1)
+    }
+
+    /// Friday 4 h: 240 expected on Fridays only; the change leaves every earlier date alone.
+    @Test func aChangeFromADateAffectsThatDateOnward() throws {
+        let app = try makeApp()
+        _ = send(app, "POST", "/api/settings", #"{"period_start":"2024-05-01"}"#)
+        // The fresh version (from 2024-06-03) would be the earliest and cover May too; a
+        // version from January takes that role.
+        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-01-01","minutes":{"mon":480,"tue":480,"wed":480,"thu":480,"fri":480}}"#)
+        let before = jsonArray(send(app, "GET", "/api/days?from=2024-05-01&to=2024-05-31"))
+        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-05-24","minutes":{"mon":540,"tue":540,"wed":540,"thu":540,"fri":240}}"#)
+        let after = jsonArray(send(app, "GET", "/api/days?from=2024-05-01&to=2024-05-31"))
+        for (old, new) in zip(before, after) where (old["date"] as! String) < "2024-05-24" {
+            #expect(old["expected"] as? Int == new["expected"] as? Int)
+        }
+        let expected = after.filter { ($0["date"] as! String) >= "2024-05-24" }.map { $0["expected"] as? Int }
+        // Fri 24, Sat, Sun, Mon 27 … Fri 31.
+        #expect(expected == [240, 0, 0, 540, 540, 540, 540, 240])
+        // A version before every other one becomes the earliest: it covers the dates before it too.
+        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2023-06-01","minutes":{"sun":60}}"#)
+        #expect(jsonArray(send(app, "GET", "/api/days?from=2023-01-01&to=2023-01-01"))[0]["working_day"] as? Bool == true)
+    }
+
+    @Test func settingsRewriteOnlyTheVersionInForceToday() throws {
+        let app = try makeApp()
+        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-01-01","minutes":{"mon":420}}"#)
+        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-09-01","minutes":{"mon":300}}"#)
+        let response = json(send(app, "POST", "/api/settings", #"{"daily_required_minutes":450}"#))
+        #expect(response["daily_required_minutes"] as? Int == 450)
+        #expect(response["working_days"] as? [String] == ["mon", "tue", "wed", "thu", "fri"])
+        let all = versions(app)
+        #expect(all.map { ($0["minutes"] as? [String: Int])?["mon"] } == [420, 450, 300])
+        #expect(all.map { ($0["minutes"] as? [String: Int])?["fri"] } == [0, 450, 0])
+        // Unchecking every day keeps the hours; 0:00 keeps the days.
+        _ = send(app, "POST", "/api/settings", #"{"working_days":[]}"#)
+        #expect((versions(app)[1]["minutes"] as? [String: Int])?.values.allSatisfy { $0 == 0 } == true)
+        #expect(json(send(app, "POST", "/api/settings", #"{"working_days":["tue","sat"]}"#))["daily_required_minutes"] as? Int == 450)
+        _ = send(app, "POST", "/api/settings", #"{"daily_required_minutes":0}"#)
+        let settings = json(send(app, "GET", "/api/settings"))
+        #expect(settings["working_days"] as? [String] == ["tue", "sat"])
+        #expect(settings["daily_required_minutes"] as? Int == 0)
+        #expect(json(send(app, "POST", "/api/settings", #"{"daily_required_minutes":480}"#))["working_days"] as? [String] == ["tue", "sat"])
+        // A bad value stores nothing, the schedule included.
+        let before = versions(app).map { $0["minutes"] as? [String: Int] }
+        #expect(send(app, "POST", "/api/settings", #"{"daily_required_minutes":1441}"#).status == 422)
+        #expect(send(app, "POST", "/api/settings", #"{"working_days":["mon"],"period_end":"2000-01-01"}"#).status == 422)
+        #expect(versions(app).map { $0["minutes"] as? [String: Int] } == before)
+    }
+
+    @Test func openingBalanceAndVacationDaysAreSettings() throws {
+        let app = try makeApp()
+        let settings = json(send(app, "GET", "/api/settings"))
+        #expect(settings["opening_balance_minutes"] as? Int == 0)
+        #expect(settings["vacation_days_per_year"] as? Int == 0)
+        let changed = json(send(app, "POST", "/api/settings", #"{"opening_balance_minutes":-750,"vacation_days_per_year":24.5}"#))
+        #expect(changed["opening_balance_minutes"] as? Int == -750)
+        #expect(changed["vacation_days_per_year"] as? Double == 24.5)
+        let balance = json(send(app, "GET", "/api/balance?as_of=2024-06-02"))
+        #expect(balance["opening"] as? Int == -750)
+        #expect(balance["balance"] as? Int == -750)  // the period starts on 2024-06-03
+        #expect(json(send(app, "GET", "/api/balance?as_of=2024-06-03"))["balance"] as? Int == -750 - 480)
+        #expect(jsonArray(send(app, "GET", "/api/summary")).last?["balance"] as? Int == -750 - 480)
+        for bad in [#"{"opening_balance_minutes":1000001}"#, #"{"vacation_days_per_year":24.3}"#, #"{"vacation_days_per_year":367}"#,
+                    #"{"vacation_days_per_year":-1}"#] {
+            #expect(send(app, "POST", "/api/settings", bad).status == 422, "\(bad)")
+        }
+        #expect(send(app, "POST", "/api/settings", #"{"opening_balance_minutes":"1:00"}"#).status == 400)
+    }
+}

@@ -9,7 +9,7 @@ import Testing
 let fixedNow: Int64 = 1_717_408_800
 
 func makeApp(token: String? = "t0k") throws -> App {
-    let database = try AppDatabase.inMemory(defaults: .defaults(today: LocalDate("2024-06-03")!, timezone: "Europe/Berlin"))
+    let database = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-03")!, timezone: Zone(identifier: "Europe/Berlin")!))
     return App(database: database, config: AppConfig(bearerToken: token, now: { fixedNow }))
 }
 

@@ -12,10 +12,11 @@ let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 /// An app with pages, "now" 2024-06-03T10:00Z (a Monday), period from Monday 27 May,
 /// and 9 h recorded on each weekday of that week: +1:00 a day.
 func makePageApp() throws -> App {
-    let database = try AppDatabase.inMemory(defaults: .defaults(today: LocalDate("2024-06-03")!, timezone: "UTC"))
-    var settings = try database.settings()
-    settings.periodStart = LocalDate("2024-05-27")!
-    try database.updateSettings(settings)
+    let database = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-03")!, timezone: .utc))
+    _ = try database.updateSettings { settings, _ in
+        settings.periodStart = LocalDate("2024-05-27")!
+        return nil
+    }
     let monday = Timestamp.epochSeconds("2024-05-27T08:00:00Z")! / 60
     let beats = (0..<5).flatMap { day in (0..<540).map { HeartbeatMinute(minute: monday + Int64(day * 1440 + $0), host: "") } }
     _ = try database.recordHeartbeats(beats, receivedAt: 0)
@@ -78,24 +79,30 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
 
     @Test func settingsFormSavesAndRedirects() throws {
         let app = try makePageApp()
-        let response = form(app, "/settings", [("period_start", "2024-05-27"), ("period_end", ""), ("working_days", "mon"),
-                                               ("working_days", "sat"), ("daily_hours", "7.5"), ("timezone", "Europe/Berlin")])
+        let response = form(app, "/settings", [("period_start", "2024-05-27"), ("period_end", ""), ("opening_balance", "-12:30"),
+                                               ("vacation_days", "24,5"), ("timezone", "Europe/Berlin")])
         #expect(response.status == 303)
         #expect(location(response) == "/settings?saved=settings")
         let settings = try app.database.settings()
-        #expect(settings.dailyRequiredMinutes == 450)
-        #expect(settings.workingDays == [.mon, .sat])
-        #expect(settings.timezone == "Europe/Berlin")
-        #expect(form(app, "/settings", [("period_start", "2024-05-27"), ("daily_hours", "7:45"), ("timezone", "UTC")]).status == 303)
-        #expect(try app.database.settings().dailyRequiredMinutes == 465)
+        #expect(settings.openingBalanceMinutes == -750)
+        #expect(settings.vacationHalfDaysPerYear == 49)
+        #expect(settings.timezone.identifier == "Europe/Berlin")
+        #expect(settings.saved)
+        // The schedule is not touched by this form.
+        #expect(try app.database.schedule().versions.map(\.minutes.values) == [[480, 480, 480, 480, 480, 0, 0]])
+        let page = html(send(app, "GET", "/settings"))
+        #expect(page.contains(#"id="opening_balance" name="opening_balance" value="-12:30""#))
+        #expect(page.contains(#"id="vacation_days" name="vacation_days" value="24.5""#))
     }
 
     @Test(arguments: [
-        ([("period_start", "2024-02-30"), ("daily_hours", "8:00"), ("timezone", "UTC")], "period_start-error"),
-        ([("period_start", "2024-05-27"), ("period_end", "2024-01-01"), ("daily_hours", "8:00"), ("timezone", "UTC")], "period_end-error"),
-        ([("period_start", "2024-05-27"), ("daily_hours", "eight"), ("timezone", "UTC")], "daily_hours-error"),
-        ([("period_start", "2024-05-27"), ("daily_hours", "25:00"), ("timezone", "UTC")], "daily_hours-error"),
-        ([("period_start", "2024-05-27"), ("daily_hours", "8:00"), ("timezone", "Mars/Base")], "timezone-error"),
+        ([("period_start", "2024-02-30"), ("timezone", "UTC")], "period_start-error"),
+        ([("period_start", "2024-05-27"), ("period_end", "2024-01-01"), ("timezone", "UTC")], "period_end-error"),
+        ([("period_start", "2024-05-27"), ("opening_balance", "twelve"), ("timezone", "UTC")], "opening_balance-error"),
+        ([("period_start", "2024-05-27"), ("opening_balance", "-20000:00"), ("timezone", "UTC")], "opening_balance-error"),
+        ([("period_start", "2024-05-27"), ("vacation_days", "24.3"), ("timezone", "UTC")], "vacation_days-error"),
+        ([("period_start", "2024-05-27"), ("vacation_days", "many"), ("timezone", "UTC")], "vacation_days-error"),
+        ([("period_start", "2024-05-27"), ("timezone", "Mars/Base")], "timezone-error"),
     ])
     func settingsErrorsKeepTheInputAndNameTheField(fields: [(String, String)], errorID: String) throws {
         let app = try makePageApp()

@@ -68,7 +68,7 @@ def test_a_users_week_matches_the_hand_computation(stack):
     # Hand computation: effective 480+420+450+60+450+30+60 = 1950; expected 4 × 450 = 1800.
     balance = api(stack, "GET", "/api/balance?as_of=2025-03-30").json()
     assert balance == {"as_of": "2025-03-30", "period_start": "2025-03-24", "period_end": None,
-                       "effective": 1950, "expected": 1800, "balance": 150}
+                       "opening": 0, "effective": 1950, "expected": 1800, "balance": 150}
     assert api(stack, "GET", "/api/balance?as_of=2025-03-31").json()["balance"] == 150 - 450
 
     summary = api(stack, "GET", "/api/summary?year=2025").json()

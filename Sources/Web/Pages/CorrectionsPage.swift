@@ -36,8 +36,16 @@ enum CorrectionsPage {
     }
 
     struct Entry {
+        enum Slot { case date, duration, note }
         var date = "", duration = "", note = ""
-        var errors: [String: String] = [:]
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .date: .date
+            case .note: .note
+            case .minutes, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
+                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf: .duration
+            }
+        }
     }
 
     static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
@@ -63,12 +71,12 @@ enum CorrectionsPage {
         var entry = Entry(date: fields["date"].trimmingWhitespace, duration: fields["duration"].trimmingWhitespace, note: fields["note"])
         do {
             guard let minutes = Format.minutes(fromHours: entry.duration) else {
-                throw HTTPError(422, "Type the time worked as 7:30 or 7.5.", field: "minutes")
+                throw ValidationError(.minutes, "Type the time worked as 7:30 or 7.5.")
             }
             let record = try CorrectionHandler.save(app, date: entry.date, minutes: minutes, note: entry.note)
             return .seeOther(location(from: fields["from"], to: fields["to"], extra: "saved=\(record.date)"))
-        } catch let error as HTTPError where error.status == 422 {
-            entry.errors[error.field ?? "minutes"] = error.message
+        } catch let error as ValidationError {
+            entry.errors.add(error)
             return try render(app, from: fields["from"], to: fields["to"], entry: entry, status: 422)
         }
     }
@@ -93,11 +101,11 @@ enum CorrectionsPage {
         var fromError: String?, toError: String?
         var status = status
         do {
-            if !fromText.isEmpty { from = try Input.date(fromText, field: "from") }
-            if !toText.isEmpty { to = try Input.date(toText, field: "to") }
-            _ = try Input.range(from, to, maxDays: maxDays)
-        } catch let error as HTTPError {
-            if error.field == "from" { fromError = error.message } else { toError = error.message }
+            if !fromText.isEmpty { from = try Input.date(fromText, field: .from) }
+            if !toText.isEmpty { to = try Input.date(toText, field: .to) }
+            try Input.range(from, to, maxDays: maxDays)
+        } catch let error as ValidationError {
+            if error.field == .from { fromError = error.message } else { toError = error.message }
             from = monthStart
             to = monthStart.adding(days: LocalDate.daysIn(month: today.month, year: today.year) - 1)
             status = 422
@@ -124,12 +132,12 @@ enum CorrectionsPage {
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "))
         }
-        let total = ledger.totals(from: from, to: to).balance
+        let total = ledger.totals(from: from, to: to).difference
         let model = Model(from: from.description, to: to.description, fromError: fromError, toError: toError, saved: saved,
                           rows: rows, total: Format.signed(total), totalTone: Format.tone(total),
                           formDate: entry.date.isEmpty ? today.description : entry.date, formDuration: entry.duration,
-                          formNote: entry.note, dateError: entry.errors["date"], durationError: entry.errors["minutes"],
-                          noteError: entry.errors["note"])
+                          formNote: entry.note, dateError: entry.errors[.date], durationError: entry.errors[.duration],
+                          noteError: entry.errors[.note])
         return pages.render("corrections", model, title: "Corrections", path: "/corrections", status: status)
     }
 }

@@ -18,8 +18,8 @@ enum DashboardPage {
         init(_ totals: Totals) {
             effective = Format.duration(totals.effective)
             expected = Format.duration(totals.expected)
-            delta = Format.signed(totals.balance)
-            tone = Format.tone(totals.balance)
+            delta = Format.signed(totals.difference)
+            tone = Format.tone(totals.difference)
         }
     }
 
@@ -28,6 +28,9 @@ enum DashboardPage {
     }
 
     struct Model {
+        /// Until the settings were saved once: what to set first.
+        let isNew: Bool
+        let opening: String?
         let today: String
         let yesterday: String
         let period: String
@@ -60,13 +63,15 @@ enum DashboardPage {
         let todayFigures = ledger.day(today)
         let monday = today.adding(days: -Weekday.allCases.firstIndex(of: today.weekday)!)
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
-        let months = ledger.summary(year: today.year, today: today).map {
+        let months = ledger.summary(year: today.year, today: today).filter(\.reachesPeriod).map {
             MonthRow(month: $0.month, recorded: Format.duration($0.recorded), effective: Format.duration($0.effective),
                      expected: Format.duration($0.expected), delta: Format.signed($0.delta), deltaTone: Format.tone($0.delta),
                      balance: Format.signed($0.balance), balanceTone: Format.tone($0.balance))
         }
 
         let model = Model(
+            isNew: !settings.saved,
+            opening: settings.openingBalanceMinutes == 0 ? nil : Format.signed(settings.openingBalanceMinutes),
             today: today.description, yesterday: yesterday.description,
             period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
             balance: Format.signed(balance), balanceTone: Format.tone(balance),

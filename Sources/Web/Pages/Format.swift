@@ -35,6 +35,28 @@ enum Format {
     }
 }
 
+extension Format {
+    /// Signed minutes from `-12:30`, `+3:15`, `−1.5` or `7:30`; nil when not such a text.
+    static func signedMinutes(fromHours text: String) -> Int? {
+        let trimmed = text.trimmingWhitespace
+        guard let first = trimmed.first else { return nil }
+        let negative = first == "-" || first == "\u{2212}"
+        let magnitude = negative || first == "+" ? String(trimmed.dropFirst()) : trimmed
+        guard !magnitude.hasPrefix("+"), !magnitude.hasPrefix("-"), let minutes = minutes(fromHours: magnitude) else { return nil }
+        return negative ? -minutes : minutes
+    }
+
+    /// A signed figure as a person types it back in: `-12:30`, `3:15`, `0:00`.
+    static func typedSigned(_ minutes: Int) -> String {
+        (minutes < 0 ? "-" : "") + duration(abs(minutes))
+    }
+
+    /// Days with halves: `24`, `24.5`.
+    static func halfDays(_ halves: Int) -> String {
+        halves % 2 == 0 ? "\(halves / 2)" : "\(halves / 2).5"
+    }
+}
+
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }

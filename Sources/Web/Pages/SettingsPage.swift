@@ -2,7 +2,10 @@ import AttendanceCore
 import Foundation
 import HTTPMessage
 
-/// `/settings`: the policy form and the holidays, each posting to itself.
+/// `/settings`: the period, opening balance, vacation allowance and zone; the schedule
+/// (the version in force today in its simple form, every version, a change from a date);
+/// the holidays. Each form posts to its own path and redirects back; an error shows the
+/// page again with the input as typed and the message beside its field.
 enum SettingsPage {
     static let weekdayNames: [Weekday: String] = [
         .mon: "Monday", .tue: "Tuesday", .wed: "Wednesday", .thu: "Thursday", .fri: "Friday", .sat: "Saturday", .sun: "Sunday",
@@ -11,83 +14,227 @@ enum SettingsPage {
     /// IANA zone names offered in the select.
     static let zoneNames: [String] = (["UTC"] + TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") }).sorted()
 
-    struct Option { let value: String; let label: String; let checked: Bool }
+    // MARK: The forms as typed
 
-    /// The settings form as the user last saw or typed it, with messages next to fields.
-    struct SettingsForm {
-        var periodStart = "", periodEnd = "", hours = "", timezone = ""
-        var workingDays: Set<String> = []
-        var errors: [String: String] = [:]
+    /// Period, opening balance, vacation days and zone.
+    struct GeneralForm {
+        enum Slot { case periodStart, periodEnd, opening, vacation, timezone, general }
+        var periodStart = "", periodEnd = "", opening = "", vacation = "", timezone = ""
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .periodStart: .periodStart
+            case .periodEnd: .periodEnd
+            case .openingBalance: .opening
+            case .vacationDays: .vacation
+            case .timezone: .timezone
+            case .workingDays, .dailyRequiredMinutes, .validFrom, .minutes, .date, .name, .note, .from, .to,
+                 .timestamp, .host, .year, .asOf: .general
+            }
+        }
+    }
+
+    /// The version in force today as working days and daily hours.
+    struct SimpleForm {
+        enum Slot { case workingDays, hours }
+        var workingDays: Set<Weekday> = [], hours = ""
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .workingDays: .workingDays
+            case .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays, .timezone, .validFrom,
+                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf: .hours
+            }
+        }
+    }
+
+    /// A new version: a date and hours per weekday.
+    struct ChangeForm {
+        enum Slot { case validFrom, hours }
+        var validFrom = ""
+        var hours: [Weekday: String] = [:]
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .validFrom: .validFrom
+            case .minutes, .workingDays, .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays,
+                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf: .hours
+            }
+        }
     }
 
     struct HolidayForm {
+        enum Slot { case date, name }
         var date = "", name = ""
-        var errors: [String: String] = [:]
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .date: .date
+            case .name, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
+                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf: .name
+            }
+        }
     }
+
+    /// Every form of the page; the one that failed keeps what was typed.
+    struct Forms {
+        var general: GeneralForm
+        var simple: SimpleForm
+        var change: ChangeForm
+        var holiday = HolidayForm()
+
+        /// The forms filled from what is stored.
+        init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
+            general = GeneralForm(periodStart: settings.periodStart.description, periodEnd: settings.periodEnd?.description ?? "",
+                                  opening: Format.typedSigned(settings.openingBalanceMinutes),
+                                  vacation: Format.halfDays(settings.vacationHalfDaysPerYear), timezone: settings.timezone.identifier)
+            let inForce = schedule.version(on: today)
+            let shown = settings.simpleForm(of: inForce.minutes)
+            simple = SimpleForm(workingDays: shown.workingDays, hours: Format.duration(shown.dailyRequiredMinutes))
+            change = ChangeForm(validFrom: "", hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map {
+                ($0, Format.duration(inForce.minutes[$0]))
+            }))
+        }
+    }
+
+    // MARK: View model
+
+    struct Option { let value: String; let label: String; let checked: Bool }
+    struct HoursInput { let day: String; let label: String; let value: String }
+    struct VersionRow {
+        let validFrom: String
+        let hours: [String]
+        let week: String
+        let inForce: Bool
+        let removable: Bool
+    }
+    struct HolidayRow { let date: String; let weekday: String; let name: String }
 
     struct Model {
         let saved: String?
-        let periodStart, periodEnd, hours: String
-        let periodStartError, periodEndError, hoursError, timezoneError, workingDaysError: String?
-        let weekdays: [Option]
+        let periodStart, periodEnd, opening, vacation: String
+        let periodStartError, periodEndError, openingError, vacationError, timezoneError, generalError: String?
         /// Some 420 zones: dictionaries, because swift-mustache reads a struct's fields by
         /// reflection, which made this list most of the page's cost.
         let timezones: [[String: Any]]
+        let inForceFrom: String
+        let inForceIsEarliest: Bool
+        let weekdays: [Option]
+        let hours: String
+        let workingDaysError, hoursError: String?
+        let weekdayHeads: [String]
+        let versions: [VersionRow]
+        let changeFrom: String
+        let changeHours: [HoursInput]
+        let changeFromError, changeHoursError: String?
         let holidays: [HolidayRow]
         let hasHolidays: Bool
         let holidayDate, holidayName: String
         let holidayDateError, holidayNameError: String?
     }
 
-    struct HolidayRow { let date: String; let weekday: String; let name: String }
+    // MARK: Routes
 
     static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let saved: String? = switch request.queryItems["saved"] {
         case "settings": "Settings saved."
+        case "schedule": "Schedule saved."
+        case "version-removed": "Schedule change removed."
         case "holiday": "Holiday saved."
         case "holiday-removed": "Holiday removed."
         default: nil
         }
-        return try render(app, form(try app.database.settings()), HolidayForm(), saved: saved)
+        return try render(app, saved: saved) { _ in }
     }
 
-    static func form(_ settings: Settings) -> SettingsForm {
-        SettingsForm(periodStart: settings.periodStart.description, periodEnd: settings.periodEnd?.description ?? "",
-                     hours: Format.duration(settings.dailyRequiredMinutes), timezone: settings.timezone,
-                     workingDays: Set(settings.workingDays.map(\.rawValue)))
-    }
-
-    /// Saves the policy with the API's rules; on an error shows the form again as typed.
+    /// Period, opening balance, vacation days and zone, with the API's rules.
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let fields = Form(request)
-        var form = SettingsForm(periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
-                                hours: fields["daily_hours"].trimmingWhitespace, timezone: fields["timezone"],
-                                workingDays: Set(fields.all("working_days")))
-        do {
-            guard let minutes = Format.minutes(fromHours: form.hours) else {
-                throw HTTPError(422, "Type hours as 7:30 or 7.5.", field: "daily_required_minutes")
-            }
-            let change = SettingsChange(periodStart: form.periodStart, periodEnd: .some(form.periodEnd.isEmpty ? nil : form.periodEnd),
-                                        workingDays: Weekday.allCases.map(\.rawValue).filter(form.workingDays.contains),
-                                        dailyRequiredMinutes: minutes, timezone: form.timezone)
-            try app.database.updateSettings(try change.applied(to: app.database.settings()))
-            return .seeOther("/settings?saved=settings")
-        } catch let error as HTTPError where error.status == 422 {
-            form.errors[error.field ?? "general"] = error.message
-            return try render(app, form, HolidayForm(), status: 422)
+        var typed = GeneralForm(periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
+                                opening: fields["opening_balance"].trimmingWhitespace, vacation: fields["vacation_days"].trimmingWhitespace,
+                                timezone: fields["timezone"])
+        var change = SettingsChange()
+        change.periodStart = typed.periodStart
+        change.periodEnd = .some(typed.periodEnd.isEmpty ? nil : typed.periodEnd)
+        change.timezone = typed.timezone
+        if let opening = Format.signedMinutes(fromHours: typed.opening.isEmpty ? "0:00" : typed.opening) {
+            change.openingBalanceMinutes = opening
+        } else {
+            typed.errors.add("Type the balance carried over as hours and minutes with a sign, like -12:30 or 3:15.", at: .opening)
         }
+        if let days = Double(typed.vacation.isEmpty ? "0" : typed.vacation.replacingOccurrences(of: ",", with: ".")) {
+            change.vacationDaysPerYear = days
+        } else {
+            typed.errors.add("Type the vacation days as a number, like 30 or 24.5.", at: .vacation)
+        }
+        if typed.errors.isEmpty {
+            do {
+                _ = try app.database.updateSettings { settings, schedule in
+                    try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+                }
+                return .seeOther("/settings?saved=settings")
+            } catch let error as ValidationError {
+                typed.errors.add(error)
+            }
+        }
+        return try render(app, status: 422) { $0.general = typed }
+    }
+
+    /// The version in force today, rewritten in place from working days and daily hours.
+    static func postSimple(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let fields = Form(request)
+        var typed = SimpleForm(workingDays: Set(fields.all("working_days").compactMap(Weekday.init)),
+                               hours: fields["daily_hours"].trimmingWhitespace)
+        do {
+            guard let minutes = Format.minutes(fromHours: typed.hours) else {
+                throw ValidationError(.dailyRequiredMinutes, "Type the hours as 7:30 or 7.5.")
+            }
+            var change = SettingsChange()
+            change.workingDays = Weekday.allCases.filter(typed.workingDays.contains).map(\.rawValue)
+            change.dailyRequiredMinutes = minutes
+            _ = try app.database.updateSettings { settings, schedule in
+                try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+            }
+            return .seeOther("/settings?saved=schedule#schedule")
+        } catch let error as ValidationError {
+            typed.errors.add(error)
+        }
+        return try render(app, status: 422) { $0.simple = typed }
+    }
+
+    /// A change of the schedule from a date: hours per weekday.
+    static func addVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let fields = Form(request)
+        var typed = ChangeForm(validFrom: fields["valid_from"].trimmingWhitespace,
+                               hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, fields["hours_\($0.rawValue)"].trimmingWhitespace) }))
+        do {
+            var minutes: [String: Int] = [:]
+            for day in Weekday.allCases {
+                let text = typed.hours[day] ?? ""
+                guard let value = Format.minutes(fromHours: text.isEmpty ? "0" : text) else {
+                    throw ValidationError(.minutes, "Type the hours for \(weekdayNames[day]!) as 7:30 or 7.5 (0 for a day off).")
+                }
+                minutes[day.rawValue] = value
+            }
+            _ = try ScheduleHandler.save(app, validFrom: typed.validFrom, minutes: minutes)
+            return .seeOther("/settings?saved=schedule#schedule")
+        } catch let error as ValidationError {
+            typed.errors.add(error)
+        }
+        return try render(app, status: 422) { $0.change = typed }
+    }
+
+    static func removeVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        try ScheduleHandler.remove(app, validFrom: Form(request)["valid_from"])
+        return .seeOther("/settings?saved=version-removed#schedule")
     }
 
     static func addHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let fields = Form(request)
-        var holiday = HolidayForm(date: fields["date"].trimmingWhitespace, name: fields["name"])
+        var typed = HolidayForm(date: fields["date"].trimmingWhitespace, name: fields["name"])
         do {
-            _ = try HolidayHandler.save(app, date: holiday.date, name: holiday.name)
+            _ = try HolidayHandler.save(app, date: typed.date, name: typed.name)
             return .seeOther("/settings?saved=holiday#holidays")
-        } catch let error as HTTPError where error.status == 422 {
-            holiday.errors[error.field ?? "name"] = error.message
-            return try render(app, form(try app.database.settings()), holiday, status: 422)
+        } catch let error as ValidationError {
+            typed.errors.add(error)
         }
+        return try render(app, status: 422) { $0.holiday = typed }
     }
 
     static func removeHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
@@ -95,22 +242,44 @@ enum SettingsPage {
         return .seeOther("/settings?saved=holiday-removed#holidays")
     }
 
-    static func render(_ app: App, _ form: SettingsForm, _ holiday: HolidayForm, saved: String? = nil, status: Int = 200) throws -> Response {
+    // MARK: Rendering
+
+    /// The page from what is stored, with `typed` putting back what a failed form held.
+    static func render(_ app: App, saved: String? = nil, status: Int = 200, typed: (inout Forms) -> Void) throws -> Response {
         let pages = try app.requirePages()
+        let settings = try app.database.settings()
+        let schedule = try app.database.schedule()
+        let today = app.today(in: settings.timezone)
+        var forms = Forms(settings, schedule: schedule, today: today)
+        typed(&forms)
         let holidays = try app.database.holidays().map {
             HolidayRow(date: $0.date.description, weekday: weekdayNames[$0.date.weekday]!, name: $0.name)
         }
+        let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday
         var zones = zoneNames
-        if !form.timezone.isEmpty && !zones.contains(form.timezone) { zones.insert(form.timezone, at: 0) }
+        if !general.timezone.isEmpty && !zones.contains(general.timezone) { zones.insert(general.timezone, at: 0) }
+        let inForce = schedule.index(on: today)
+        let versions = schedule.versions.enumerated().map { index, version in
+            VersionRow(validFrom: version.validFrom.description,
+                       hours: Weekday.allCases.map { Format.duration(version.minutes[$0]) },
+                       week: Format.duration(version.minutes.weekTotal), inForce: index == inForce,
+                       removable: schedule.versions.count > 1)
+        }
         let model = Model(
-            saved: saved, periodStart: form.periodStart, periodEnd: form.periodEnd, hours: form.hours,
-            periodStartError: form.errors["period_start"], periodEndError: form.errors["period_end"],
-            hoursError: form.errors["daily_required_minutes"], timezoneError: form.errors["timezone"],
-            workingDaysError: form.errors["working_days"],
-            weekdays: Weekday.allCases.map { Option(value: $0.rawValue, label: weekdayNames[$0]!, checked: form.workingDays.contains($0.rawValue)) },
-            timezones: zones.map { ["value": $0, "label": $0, "checked": $0 == form.timezone] },
+            saved: saved, periodStart: general.periodStart, periodEnd: general.periodEnd, opening: general.opening,
+            vacation: general.vacation, periodStartError: general.errors[.periodStart], periodEndError: general.errors[.periodEnd],
+            openingError: general.errors[.opening], vacationError: general.errors[.vacation],
+            timezoneError: general.errors[.timezone], generalError: general.errors[.general],
+            timezones: zones.map { ["value": $0, "label": $0, "checked": $0 == general.timezone] },
+            inForceFrom: schedule.versions[inForce].validFrom.description, inForceIsEarliest: inForce == 0,
+            weekdays: Weekday.allCases.map { Option(value: $0.rawValue, label: weekdayNames[$0]!, checked: simple.workingDays.contains($0)) },
+            hours: simple.hours, workingDaysError: simple.errors[.workingDays], hoursError: simple.errors[.hours],
+            weekdayHeads: Weekday.allCases.map { String(weekdayNames[$0]!.prefix(3)) },
+            versions: versions, changeFrom: change.validFrom,
+            changeHours: Weekday.allCases.map { HoursInput(day: $0.rawValue, label: weekdayNames[$0]!, value: change.hours[$0] ?? "") },
+            changeFromError: change.errors[.validFrom], changeHoursError: change.errors[.hours],
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
-            holidayDateError: holiday.errors["date"], holidayNameError: holiday.errors["name"])
+            holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name])
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status)
     }
 }
