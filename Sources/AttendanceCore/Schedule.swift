@@ -65,6 +65,15 @@ public struct Schedule: Sendable, Equatable {
 
     public func version(on date: LocalDate) -> ScheduleVersion { versions[index(on: date)] }
 
+    /// When the period starts before the earliest version, the date that version should be
+    /// valid from instead: the period's start. Moving it changes no figure (the earliest
+    /// version covers every date before it anyway), but a change added later from a date
+    /// inside the period then stays a change from that date, instead of becoming the new
+    /// earliest version that would rewrite the dates before it. nil when nothing moves.
+    public func earliestStart(toCover periodStart: LocalDate) -> LocalDate? {
+        periodStart < versions[0].validFrom ? periodStart : nil
+    }
+
     /// The minutes the schedule gives `date`'s weekday, period and holidays aside.
     public func minutes(on date: LocalDate) -> Int { version(on: date).minutes[date.weekday] }
 

@@ -13,7 +13,9 @@ extension AppDatabase {
     /// schedule version to store (added, or replacing the version of its date), and writes
     /// both: one transaction, so concurrent changes cannot interleave. A `change` that
     /// throws stores nothing. A new time zone re-buckets all history in the same
-    /// transaction. The settings count as saved from then on.
+    /// transaction. A period that now starts before the earliest schedule version moves
+    /// that version's start back to it (`Schedule.earliestStart`). The settings count as
+    /// saved from then on.
     public func updateSettings(_ change: (inout Settings, Schedule) throws -> ScheduleVersion?) throws -> (Settings, Schedule) {
         try writer.write { db in
             let old = try Self.settings(db)
@@ -25,6 +27,11 @@ extension AppDatabase {
                     timezone = ?, opening_balance_minutes = ?, vacation_half_days = ?, saved = ? WHERE id = 1
                 """, arguments: Self.arguments(settings))
             if let version { try Self.saveVersion(db, version) }
+            let schedule = try Self.schedule(db)
+            if let start = schedule.earliestStart(toCover: settings.periodStart) {
+                try db.execute(sql: "UPDATE schedule SET valid_from = ? WHERE valid_from = ?",
+                               arguments: [start, schedule.versions[0].validFrom])
+            }
             if old.timezone != settings.timezone { try Self.rebuildDailyCache(db) }
             return (settings, try Self.schedule(db))
         }

@@ -172,10 +172,14 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
     /// Friday 4 h: 240 expected on Fridays only; the change leaves every earlier date alone.
     @Test func aChangeFromADateAffectsThatDateOnward() throws {
         let app = try makeApp()
+        // The fresh version is from 2024-06-03; a period from May moves its start back to
+        // 1 May, so a change from 24 May is a change from that date, not a new earliest
+        // version that would cover the dates before it.
         _ = send(app, "POST", "/api/settings", #"{"period_start":"2024-05-01"}"#)
-        // The fresh version (from 2024-06-03) would be the earliest and cover May too; a
-        // version from January takes that role.
-        _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-01-01","minutes":{"mon":480,"tue":480,"wed":480,"thu":480,"fri":480}}"#)
+        #expect(versions(app).map { $0["valid_from"] as? String } == ["2024-05-01"])
+        _ = send(app, "POST", "/api/settings", #"{"period_start":"2024-05-20"}"#)
+        #expect(versions(app).map { $0["valid_from"] as? String } == ["2024-05-01"])  // a later start moves nothing
+        _ = send(app, "POST", "/api/settings", #"{"period_start":"2024-05-01"}"#)
         let before = jsonArray(send(app, "GET", "/api/days?from=2024-05-01&to=2024-05-31"))
         _ = send(app, "POST", "/api/schedules", #"{"valid_from":"2024-05-24","minutes":{"mon":540,"tue":540,"wed":540,"thu":540,"fri":240}}"#)
         let after = jsonArray(send(app, "GET", "/api/days?from=2024-05-01&to=2024-05-31"))

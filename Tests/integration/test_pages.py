@@ -3,6 +3,8 @@ settings, holidays and corrections changed through the forms, each time checking
 figures the pages show against a hand computation."""
 import os
 import shutil
+import subprocess
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -132,7 +134,9 @@ def test_dashboard_shows_the_hand_computed_balance_and_draws_charts(site):
     stack, setup, driver = site
     assert dashboard_balance(driver, stack) == setup.base
     rows = driver.find_elements(By.CSS_SELECTOR, "#months tbody tr")
-    assert len(rows) == setup.today.month
+    # No month before the period's start (Monday of last week).
+    first_month = setup.start.month if setup.start.year == setup.today.year else 1
+    assert len(rows) == setup.today.month - first_month + 1
     drawn = driver.execute_script("""
         if (typeof Chart === 'undefined') return null;
         return ['daily-chart', 'balance-chart'].map(id => {
@@ -144,31 +148,128 @@ def test_dashboard_shows_the_hand_computed_balance_and_draws_charts(site):
     assert drawn == ([True, True] if driver.javascript else None)
 
 
-def test_settings_form_changes_the_figures(site):
+def test_working_hours_form_changes_the_figures(site):
     stack, setup, driver = site
     open_page(driver, stack, "/settings")
     hours = driver.find_element(By.ID, "daily_hours")
     assert hours.get_attribute("value") == "8:00"
     hours.clear()
     hours.send_keys("7:30")
-    submit(driver.find_element(By.ID, "settings-form"))
-    assert "Settings saved." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    submit(driver.find_element(By.ID, "simple-schedule-form"))
+    assert "Schedule saved." in driver.find_element(By.CSS_SELECTOR, ".flash").text
     assert driver.find_element(By.ID, "daily_hours").get_attribute("value") == "7:30"
-    # Hand computation: each weekday now gives 9:00 − 7:30 = +1:30.
+    # Hand computation: the only version changes, so each weekday now gives 9:00 − 7:30 = +1:30.
     assert dashboard_balance(driver, stack) == len(setup.weekdays) * 90
 
     open_page(driver, stack, "/settings")
     hours = driver.find_element(By.ID, "daily_hours")
     hours.clear()
     hours.send_keys("eight")
-    submit(driver.find_element(By.ID, "settings-form"))
+    submit(driver.find_element(By.ID, "simple-schedule-form"))
     assert "7:30 or 7.5" in driver.find_element(By.ID, "daily_hours-error").text
     assert driver.find_element(By.ID, "daily_hours").get_attribute("value") == "eight"
     hours = driver.find_element(By.ID, "daily_hours")
     hours.clear()
     hours.send_keys("8")
+    submit(driver.find_element(By.ID, "simple-schedule-form"))
+    assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_a_schedule_change_from_a_date_through_the_settings_page(site):
+    """From last week's Wednesday: Monday to Thursday 9 h, Friday 4 h. Earlier days keep
+    8 h; then removing the change brings every figure back."""
+    stack, setup, driver = site
+    versions_before = requests.get(stack.url + "/api/schedules", timeout=10).json()
+    open_page(driver, stack, "/settings")
+    form = driver.find_element(By.ID, "schedule-change-form")
+    form.find_element(By.ID, "valid_from").send_keys(typed_date(setup.wednesday))
+    for day, hours in zip(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ["9:00", "9", "9.0", "9:00", "4", "0", ""]):
+        field = form.find_element(By.ID, f"hours_{day}")
+        field.clear()
+        if hours:
+            field.send_keys(hours)
+    submit(form)
+    assert "Schedule saved." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    rows = driver.find_elements(By.CSS_SELECTOR, "#versions tbody tr")
+    assert len(rows) == len(versions_before) + 1
+    assert any(row.text.startswith(str(setup.wednesday)) and "9:00 9:00 9:00 9:00 4:00 0:00 0:00 40:00" in row.text for row in rows)
+    # Hand computation, day by day: before Wednesday 9:00 − 8:00; from it Mon–Thu 9:00 − 9:00, Fri 9:00 − 4:00.
+    expected = sum(60 if day < setup.wednesday else (0 if day.weekday() < 4 else 300) for day in setup.weekdays)
+    assert dashboard_balance(driver, stack) == expected
+    days = {d["date"]: d for d in requests.get(f"{stack.url}/api/days?from={setup.start}&to={setup.today}", timeout=10).json()}
+    assert days[str(setup.tuesday)]["expected"] == 480
+    assert days[str(setup.start + timedelta(days=4))]["expected"] == 240  # last week's Friday
+
+    # A wrong entry is refused beside its field, as typed, and stores nothing.
+    open_page(driver, stack, "/settings")
+    form = driver.find_element(By.ID, "schedule-change-form")
+    form.find_element(By.ID, "valid_from").send_keys(typed_date(setup.today))
+    field = form.find_element(By.ID, "hours_mon")
+    field.clear()
+    field.send_keys("nine")
+    submit(form)
+    assert "Monday" in driver.find_element(By.ID, "schedule-hours-error").text
+    assert driver.find_element(By.ID, "hours_mon").get_attribute("value") == "nine"
+    assert len(requests.get(stack.url + "/api/schedules", timeout=10).json()) == len(versions_before) + 1
+
+    open_page(driver, stack, "/settings")
+    click_and_wait(driver.find_element(By.CSS_SELECTOR, f"#versions button[aria-label='Remove the change from {setup.wednesday}']"))
+    assert "Schedule change removed." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert requests.get(stack.url + "/api/schedules", timeout=10).json() == versions_before
+    assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_opening_balance_through_the_settings_page(site):
+    stack, setup, driver = site
+    open_page(driver, stack, "/settings")
+    field = driver.find_element(By.ID, "opening_balance")
+    field.clear()
+    field.send_keys("-12:30")
+    submit(driver.find_element(By.ID, "settings-form"))
+    assert "Settings saved." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert driver.find_element(By.ID, "opening_balance").get_attribute("value") == "-12:30"
+    assert dashboard_balance(driver, stack) == setup.base - 750
+    assert "\u221212:30 carried over" in driver.find_element(By.CSS_SELECTOR, "#balance + .note").text
+    open_page(driver, stack, "/settings")
+    field = driver.find_element(By.ID, "opening_balance")
+    field.clear()
+    field.send_keys("0:00")
     submit(driver.find_element(By.ID, "settings-form"))
     assert dashboard_balance(driver, stack) == setup.base
+
+
+def test_the_dashboard_settles(site):
+    """Chart.js once grew its canvases without end (901 → 2844 → 5251 px in 4 s): the page
+    and both canvases must keep their size after load, on a laptop and on a phone."""
+    stack, _, driver = site
+    measure = """
+        const canvases = ['daily-chart', 'balance-chart'].map(id => document.getElementById(id).getBoundingClientRect());
+        return [document.documentElement.scrollHeight].concat(canvases.map(r => [Math.round(r.width), Math.round(r.height)]));"""
+    for width, height in SIZES.values():
+        driver.set_window_size(width, height)
+        open_page(driver, stack, "/dashboard")
+        if driver.javascript:
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+                "return typeof Chart !== 'undefined' && !!Chart.getChart(document.getElementById('balance-chart'))"))
+        first = driver.execute_script(measure)
+        time.sleep(3)
+        later = driver.execute_script(measure)
+        assert later == first, f"the dashboard still changes size at {width} px: {first} → {later}"
+        for canvas_width, canvas_height in first[1:]:
+            assert canvas_height <= 300 and canvas_width <= width, f"canvas {canvas_width}×{canvas_height} at {width} px"
+    driver.set_window_size(*SIZES["desktop"])
+
+
+def test_the_dashboard_finishes_loading_under_virtual_time(site):
+    """Headless Chromium with a virtual-time budget finishes only when the page goes idle."""
+    stack, _, driver = site
+    browser, _ = chromium_paths()
+    started = time.time()
+    result = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
+                             "--dump-dom", stack.url + "/dashboard"], capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'id="balance-chart"' in result.stdout and "</html>" in result.stdout
+    assert time.time() - started < 60
 
 
 def test_holiday_added_and_removed_through_the_settings_page(site):
