@@ -41,8 +41,9 @@
       labels: daily.labels.map((date) => date.slice(5)),
       datasets: [
         // The day's target: a short bar-wide line, not a second bar.
-        { type: "line", label: "Expected", data: daily.expected, showLine: false, pointStyle: "line",
-          pointRadius: 9, pointHoverRadius: 11, borderWidth: 3, borderColor: color("--fg"), order: 0 },
+        // A day that expects nothing gets no mark.
+        { type: "line", label: "Expected", data: daily.expected.map((m) => (m > 0 ? m : null)), showLine: false,
+          pointStyle: "line", pointRadius: 6, pointHoverRadius: 8, borderWidth: 3, borderColor: color("--fg"), order: 0 },
         { type: "bar", label: "Worked", data: daily.effective, backgroundColor: color("--accent"), order: 1 },
       ],
     },

@@ -117,6 +117,60 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(try app.database.settings() == before)
     }
 
+    @Test func scheduleFormsAddShowAndRemoveVersions() throws {
+        let app = try makePageApp()  // one version, from 2024-05-27 (the period's start), 8 h Mon–Fri
+        var page = html(send(app, "GET", "/settings"))
+        #expect(page.contains("In force today (since 2024-05-27)"))
+        #expect(!page.contains("Remove the change from"))  // the only version cannot go
+        #expect(!page.contains("simple-schedule-uneven"))
+        let bad = form(app, "/settings/schedule", [("valid_from", "2024-06-01"), ("hours_mon", "9"), ("hours_fri", "four")])
+        #expect(bad.status == 422)
+        #expect(html(bad).contains(#"id="schedule-hours-error">Type the hours for Friday"#))
+        #expect(html(bad).contains(#"value="four""#) && html(bad).contains(#"id="valid_from" name="valid_from" value="2024-06-01""#))
+        let badDate = form(app, "/settings/schedule", [("valid_from", "2024-06-31"), ("hours_mon", "9")])
+        #expect(html(badDate).contains(#"id="valid_from-error""#))
+        #expect(try app.database.schedule().versions.count == 1)
+        let added = form(app, "/settings/schedule", [("valid_from", "2024-06-01"), ("hours_mon", "9"), ("hours_tue", "9:00"),
+                                                     ("hours_wed", "9.0"), ("hours_thu", "9"), ("hours_fri", "4"), ("hours_sat", ""), ("hours_sun", "0")])
+        #expect(location(added) == "/settings?saved=schedule#schedule")
+        #expect(try app.database.schedule().versions.map(\.minutes.values) == [[480, 480, 480, 480, 480, 0, 0], [540, 540, 540, 540, 240, 0, 0]])
+        page = html(send(app, "GET", "/settings"))
+        #expect(page.contains("In force today (since 2024-06-01)"))
+        #expect(page.contains("simple-schedule-uneven"))
+        #expect(page.contains(#"<tr class="in-force">"#))
+        #expect(page.contains("Remove the change from 2024-05-27") && page.contains("Remove the change from 2024-06-01"))
+        // Hand computation: Mon 27 May … Fri 31 May 9 h worked against 8 h = +5:00; Mon 3 June is today.
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+5:00<"#))
+        #expect(location(form(app, "/settings/schedule/delete", [("valid_from", "2024-06-01")])) == "/settings?saved=version-removed#schedule")
+        let only = form(app, "/settings/schedule/delete", [("valid_from", "2024-05-27")])
+        #expect(only.status == 409)
+        #expect(html(only).contains("the schedule always keeps one"))
+    }
+
+    @Test func workingHoursFormRewritesTheVersionInForceToday() throws {
+        let app = try makePageApp()
+        _ = try app.database.saveScheduleVersion(ScheduleVersion(validFrom: LocalDate("2024-06-01")!, minutes: WeekMinutes { _ in 60 }))
+        let saved = form(app, "/settings/schedule/today", [("working_days", "mon"), ("working_days", "sat"), ("daily_hours", "7.5")])
+        #expect(location(saved) == "/settings?saved=schedule#schedule")
+        #expect(try app.database.schedule().versions.map(\.minutes.values) == [[480, 480, 480, 480, 480, 0, 0], [450, 0, 0, 0, 0, 450, 0]])
+        let bad = form(app, "/settings/schedule/today", [("working_days", "mon"), ("daily_hours", "25:00")])
+        #expect(bad.status == 422)
+        #expect(html(bad).contains(#"id="daily_hours-error""#) && html(bad).contains(#"value="25:00""#))
+        #expect(try app.database.schedule().versions[1].minutes.values == [450, 0, 0, 0, 0, 450, 0])
+    }
+
+    @Test func aNewInstallSaysWhatToSetFirst() throws {
+        let database = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-03")!, timezone: .utc))
+        let app = App(database: database, config: AppConfig(bearerToken: nil, now: { fixedNow }),
+                      pages: try Pages(directory: templatesDirectory))
+        let page = html(send(app, "GET", "/dashboard"))
+        #expect(page.contains(#"id="first-run""#))
+        #expect(page.contains(#"id="balance">0:00<"#))
+        #expect(page.components(separatedBy: #"<th scope="row">"#).count == 2)  // June only, the period's month
+        _ = form(app, "/settings", [("period_start", "2024-06-03"), ("timezone", "UTC")])
+        #expect(!html(send(app, "GET", "/dashboard")).contains(#"id="first-run""#))
+    }
+
     @Test func holidaysAreAddedAndRemovedThroughForms() throws {
         let app = try makePageApp()
         #expect(location(form(app, "/settings/holidays", [("date", "2024-05-29"), ("name", "Feiertag")])) == "/settings?saved=holiday#holidays")

@@ -115,6 +115,9 @@ enum SettingsPage {
         let timezones: [[String: Any]]
         let inForceFrom: String
         let inForceIsEarliest: Bool
+        /// The version in force today gives its working days different minutes: the simple
+        /// form can show it only approximately.
+        let inForceIsUneven: Bool
         let weekdays: [Option]
         let hours: String
         let workingDaysError, hoursError: String?
@@ -272,6 +275,7 @@ enum SettingsPage {
             timezoneError: general.errors[.timezone], generalError: general.errors[.general],
             timezones: zones.map { ["value": $0, "label": $0, "checked": $0 == general.timezone] },
             inForceFrom: schedule.versions[inForce].validFrom.description, inForceIsEarliest: inForce == 0,
+            inForceIsUneven: Set(schedule.versions[inForce].minutes.values.filter { $0 > 0 }).count > 1,
             weekdays: Weekday.allCases.map { Option(value: $0.rawValue, label: weekdayNames[$0]!, checked: simple.workingDays.contains($0)) },
             hours: simple.hours, workingDaysError: simple.errors[.workingDays], hoursError: simple.errors[.hours],
             weekdayHeads: Weekday.allCases.map { String(weekdayNames[$0]!.prefix(3)) },
