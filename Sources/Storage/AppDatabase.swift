@@ -127,7 +127,10 @@ public struct AppDatabase: Sendable {
         return settings.settings
     }
 
-    static func zone(_ db: Database) throws -> Zone { try settings(db).timezone }
+    /// The zone alone, for the heartbeat path: one column instead of the whole row.
+    static func zone(_ db: Database) throws -> Zone {
+        Zone.resolving(try String.fetchOne(db, sql: "SELECT timezone FROM settings WHERE id = 1") ?? "UTC")
+    }
 
     // MARK: Daily cache
 

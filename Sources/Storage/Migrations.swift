@@ -97,10 +97,29 @@ enum Migrations {
                 -- 0 until the settings were saved once; a database in use before is taken as set up.
                 ALTER TABLE settings ADD COLUMN saved INTEGER NOT NULL DEFAULT 1 CHECK (saved IN (0, 1));
 
-                -- The current correction of each date: its newest entry, unless that is a removal.
-                CREATE VIEW current_correction AS
+                -- Derived: the current correction of each date, i.e. its newest entry unless
+                -- that is a removal. Kept by the trigger in the same transaction as each
+                -- entry, so summing corrections over years needs no search for the newest.
+                CREATE TABLE current_correction (
+                    date       TEXT    PRIMARY KEY NOT NULL,
+                    minutes    INTEGER NOT NULL,
+                    note       TEXT    NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO current_correction (date, minutes, note, created_at)
                 SELECT date, minutes, note, created_at FROM correction AS c
                 WHERE minutes IS NOT NULL AND id = (SELECT MAX(id) FROM correction WHERE date = c.date);
+                CREATE TRIGGER correction_sets_current AFTER INSERT ON correction
+                BEGIN
+                    DELETE FROM current_correction WHERE date = NEW.date;
+                    INSERT INTO current_correction (date, minutes, note, created_at)
+                    SELECT NEW.date, NEW.minutes, NEW.note, NEW.created_at WHERE NEW.minutes IS NOT NULL;
+                END;
+                -- The history of corrections is append-only, like the heartbeats.
+                CREATE TRIGGER correction_no_update BEFORE UPDATE ON correction
+                BEGIN SELECT RAISE(ABORT, 'corrections are kept as history; add a new one'); END;
+                CREATE TRIGGER correction_no_delete BEFORE DELETE ON correction
+                BEGIN SELECT RAISE(ABORT, 'corrections are kept as history; add a removal'); END;
                 """)
         }
         return migrator

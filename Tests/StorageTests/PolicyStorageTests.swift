@@ -58,6 +58,19 @@ import Testing
         #expect(throws: (any Error).self) {
             try db.writer.write { try $0.execute(sql: "INSERT INTO holiday (date, name) VALUES ('tomorrow', 'x')") }
         }
+        _ = try db.addCorrection(LocalDate("2024-01-02")!, minutes: 60, note: "", at: 0)
+        #expect(throws: (any Error).self) {
+            try db.writer.write { try $0.execute(sql: "UPDATE correction SET minutes = 1") }
+        }
+        #expect(throws: (any Error).self) {
+            try db.writer.write { try $0.execute(sql: "DELETE FROM correction") }
+        }
+        #expect(throws: (any Error).self) {
+            try db.writer.write { try $0.execute(sql: "INSERT INTO schedule (valid_from, mon, tue, wed, thu, fri, sat, sun) VALUES ('2024-01-01', 1441, 0, 0, 0, 0, 0, 0)") }
+        }
+        #expect(throws: (any Error).self) {
+            try db.writer.write { try $0.execute(sql: "DELETE FROM schedule") }  // the last version stays
+        }
     }
 
     @Test func cacheStaysTrueAcrossRandomIngestsZoneChangesAndBackfills() throws {
@@ -163,6 +176,8 @@ import Testing
         }
 
         #expect(try db.dailyCacheIsConsistent())
+        // The derived table of current corrections holds the newest entry of each date, removals left out.
+        #expect(try db.corrections().map { "\($0.date)=\($0.minutes!)" } == corrections.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         for _ in 0..<25 {
             let from = randomDate(&generator), to = from.adding(days: Int.random(in: 0...400, using: &generator))
             let ledger = try db.ledger(from: from, to: to)
