@@ -7,6 +7,7 @@ public struct DayFigures: Sendable, Equatable {
     public var effective: Int
     public var expected: Int
     public var holiday: String?
+    public var absence: Absence?
     public var workingDay: Bool
     public var inPeriod: Bool
 
@@ -97,7 +98,7 @@ public struct Ledger: Sendable {
     }
 
     /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
-    /// policy's holidays must cover that span and the window.
+    /// policy's holidays and absences must cover that span and the window.
     public init(policy: Policy, start: LocalDate, recorded: [LocalDate: Int], corrections: [LocalDate: Int],
                 before: SpanSums = .zero) {
         self.policy = policy
@@ -113,7 +114,7 @@ public struct Ledger: Sendable {
     public func day(_ date: LocalDate) -> DayFigures {
         DayFigures(date: date, recorded: recorded[date] ?? 0, correction: corrections[date],
                    effective: effective(on: date), expected: policy.expected(on: date),
-                   holiday: policy.holidays[date], workingDay: policy.isWorkingDay(date),
+                   holiday: policy.holidays[date], absence: policy.absences[date], workingDay: policy.isWorkingDay(date),
                    inPeriod: policy.isInPeriod(date))
     }
 

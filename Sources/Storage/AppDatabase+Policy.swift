@@ -102,6 +102,28 @@ extension AppDatabase {
         }
     }
 
+    /// Adds or renames the holidays of an import in one transaction: all or nothing. A
+    /// date given twice takes its last name. Returns how many dates were new and how many
+    /// got another name (a date that keeps its name counts as neither).
+    public func importHolidays(_ holidays: [(date: LocalDate, name: String)]) throws -> (added: Int, renamed: Int) {
+        try writer.write { db in
+            var added = 0, renamed = 0
+            var before: [LocalDate: String] = [:]
+            for holiday in holidays where before[holiday.date] == nil {
+                before[holiday.date] = try String.fetchOne(db, sql: "SELECT name FROM holiday WHERE date = ?", arguments: [holiday.date]) ?? ""
+            }
+            var last: [LocalDate: String] = [:]
+            for holiday in holidays { last[holiday.date] = holiday.name }
+            for (date, name) in last.sorted(by: { $0.key < $1.key }) {
+                let old = before[date] ?? ""
+                if old.isEmpty { added += 1 } else if old != name { renamed += 1 } else { continue }
+                try db.execute(sql: "INSERT INTO holiday (date, name) VALUES (?, ?) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
+                               arguments: [date, name])
+            }
+            return (added, renamed)
+        }
+    }
+
     /// Removes a holiday; false when there was none.
     public func deleteHoliday(_ date: LocalDate) throws -> Bool {
         try writer.write { db in
@@ -155,22 +177,22 @@ extension AppDatabase {
     // MARK: Figures
 
     /// The ledger of the window [from, to] (`to` may be `from` − 1: an empty window, all
-    /// carry): the settings, the schedule, the holidays of the period before the window
-    /// and of the window, the window's recorded minutes and current corrections, and sums
+    /// carry): the settings, the schedule, the holidays and absences of the period before
+    /// the window and of the window, the window's recorded minutes and current corrections, and sums
     /// over the period's dates before it, read in one transaction so the figures agree.
     /// A fixed number of queries, none per day or per correction; the core applies the rules.
     public func ledger(from: LocalDate, to: LocalDate) throws -> Ledger {
         try writer.read { db in
             let settings = try Self.settings(db)
             let carrySpan = Ledger.carrySpan(settings, before: from)
-            var holidays: [LocalDate: String] = [:]
-            for holiday in try Self.holidays(db, DateBounds(from: carrySpan.map { min($0.lowerBound, from) } ?? from, to: to)) {
-                holidays[holiday.date] = holiday.name
-            }
+            let covered = DateBounds(from: carrySpan.map { min($0.lowerBound, from) } ?? from, to: to)
+            var holidays: [LocalDate: String] = [:], absences: [LocalDate: Absence] = [:]
+            for holiday in try Self.holidays(db, covered) { holidays[holiday.date] = holiday.name }
+            for absence in try Self.absences(db, covered) { absences[absence.date] = absence }
             let window = DateBounds(from: from, to: to)
             var corrections: [LocalDate: Int] = [:]
             for correction in try Self.currentCorrections(db, window) { corrections[correction.date] = correction.minutes }
-            return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays),
+            return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
                           start: from, recorded: try Self.recordedMap(db, window), corrections: corrections,
                           before: try carrySpan.map { try Self.sums(db, $0) } ?? .zero)
         }

@@ -122,6 +122,18 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'corrections are kept as history; add a removal'); END;
                 """)
         }
+        migrator.registerMigration("v3-absence") { db in
+            try db.execute(sql: """
+                -- At most one absence per date (rule 5a): a kind, a full or half day, a note.
+                CREATE TABLE absence (
+                    date     TEXT    PRIMARY KEY NOT NULL
+                             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                    kind     TEXT    NOT NULL CHECK (kind IN ('vacation', 'sick', 'leave', 'unpaid', 'comp')),
+                    half_day INTEGER NOT NULL CHECK (half_day IN (0, 1)),
+                    note     TEXT    NOT NULL DEFAULT ''
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -98,3 +98,17 @@ public struct HolidayRecord: Sendable, Equatable, FetchableRecord {
         name = try row.decode(forColumn: "name")
     }
 }
+
+/// An absence as stored.
+struct AbsenceRecord: FetchableRecord {
+    var absence: Absence
+
+    init(row: Row) throws {
+        let kindName: String = try row.decode(forColumn: "kind")
+        guard let kind = AbsenceKind(rawValue: kindName) else {
+            throw DatabaseError(message: "unknown absence kind \(kindName)")
+        }
+        absence = Absence(date: try row.decode(forColumn: "date"), kind: kind, halfDay: try row.decode(forColumn: "half_day"),
+                          note: try row.decode(forColumn: "note"))
+    }
+}

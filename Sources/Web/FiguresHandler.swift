@@ -9,7 +9,7 @@ enum FiguresHandler {
         let day: DayFigures
 
         enum CodingKeys: String, CodingKey {
-            case date, recorded, correction, effective, expected, holiday, workingDay = "working_day"
+            case date, recorded, correction, effective, expected, holiday, workingDay = "working_day", absence
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -21,6 +21,7 @@ enum FiguresHandler {
             try container.encode(day.expected, forKey: .expected)
             try container.encode(day.holiday, forKey: .holiday)
             try container.encode(day.workingDay, forKey: .workingDay)
+            try container.encode(day.absence.map(AbsenceHandler.Kind.init), forKey: .absence)
         }
     }
 
@@ -72,12 +73,7 @@ enum FiguresHandler {
 
     static func summary(_ app: App, _ request: Request, _: [String]) throws -> Response {
         let today = try app.today()
-        var year = today.year
-        if let text = request.queryItems["year"], !text.isEmpty {
-            guard let number = Int(text) else { throw HTTPError(400, "year must be a number like \(today.year)") }
-            guard (1...9999).contains(number) else { throw ValidationError(.year, "year must be between 1 and 9999") }
-            year = number
-        }
+        let year = try Input.year(request.queryItems["year"], current: today.year)
         let january = LocalDate(year: year, month: 1, day: 1)!
         let december = LocalDate(year: year, month: 12, day: 31)!
         let ledger = try app.database.ledger(from: january, to: min(today, december))

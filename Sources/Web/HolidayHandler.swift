@@ -32,6 +32,42 @@ enum HolidayHandler {
         return (Body(date: date.description, name: name), created)
     }
 
+    struct Imported: Encodable {
+        struct Skipped: Encodable { let summary: String, why: String }
+        let added: Int, renamed: Int
+        let skipped: [Skipped]
+    }
+
+    /// `POST /api/holidays/import`: the all-day events of an iCalendar file become
+    /// holidays, in one transaction; what cannot be read is listed in `skipped`.
+    static func importCalendar(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        .json(try importCalendar(app, bytes: request.body))
+    }
+
+    /// The import (API and settings page alike): 422 for a body that is not an
+    /// iCalendar file, and then nothing is stored.
+    static func importCalendar(_ app: App, bytes: [UInt8]) throws -> Imported {
+        guard let text = String(validating: bytes, as: UTF8.self),
+              let entries = HolidayCalendar.entries(text) else {
+            throw ValidationError(.calendar, "this is not an iCalendar file: it must be UTF-8 text that begins with BEGIN:VCALENDAR")
+        }
+        var holidays: [(date: LocalDate, name: String)] = [], skipped: [Imported.Skipped] = []
+        for entry in entries {
+            switch entry {
+            case let .holiday(date, name):
+                do {
+                    holidays.append((date, try validName(name)))
+                } catch let error as ValidationError {
+                    skipped.append(.init(summary: name, why: error.message))
+                }
+            case let .skipped(summary, why):
+                skipped.append(.init(summary: summary, why: why))
+            }
+        }
+        let counts = try app.database.importHolidays(holidays)
+        return Imported(added: counts.added, renamed: counts.renamed, skipped: skipped)
+    }
+
     static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
         try remove(app, date: captured[0])
         return Response(status: 204)

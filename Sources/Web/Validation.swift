@@ -9,6 +9,7 @@ enum Field: String, Sendable, CaseIterable {
     case dailyRequiredMinutes = "daily_required_minutes", timezone
     case openingBalance = "opening_balance_minutes", vacationDays = "vacation_days_per_year"
     case validFrom = "valid_from", minutes, date, name, note, from, to, timestamp, host, year, asOf = "as_of"
+    case kind, halfDay = "half_day", calendar
 }
 
 /// A well-formed but invalid value: 422 in the API (mapped once, in `App`), a message
@@ -70,6 +71,14 @@ enum Input {
             week[day] = try weekdayMinutes(minutes[day.rawValue] ?? 0, field: field, label: "\(field.rawValue).\(day.rawValue)")
         }
         return week
+    }
+
+    /// A year parameter: absent is `current`, not a number is 400, outside 1…9999 is 422.
+    static func year(_ text: String?, current: Int) throws -> Int {
+        guard let text, !text.isEmpty else { return current }
+        guard let number = Int(text) else { throw HTTPError(400, "year must be a number like \(current)") }
+        guard (1...9999).contains(number) else { throw ValidationError(.year, "year must be between 1 and 9999") }
+        return number
     }
 
     static func zone(_ name: String) throws -> Zone {

@@ -24,6 +24,8 @@ struct Oracle {
     /// (valid from, minutes Monday … Sunday), in any order.
     let versions: [(LocalDate, [Int])]
     let holidays: [LocalDate: String]
+    /// (kind, half day) by date; a kind other than "comp" takes time off (rule 5a).
+    var absences: [LocalDate: (String, Bool)] = [:]
     let recorded: [LocalDate: Int]
     let corrections: [LocalDate: Int]
 
@@ -40,7 +42,13 @@ struct Oracle {
         return chosen.1[weekdayIndex]
     }
 
-    func expected(_ date: LocalDate) -> Int { inPeriod(date) && holidays[date] == nil ? scheduled(date) : 0 }
+    func base(_ date: LocalDate) -> Int { inPeriod(date) && holidays[date] == nil ? scheduled(date) : 0 }
+
+    func expected(_ date: LocalDate) -> Int {
+        let base = base(date)
+        guard let (kind, half) = absences[date], kind != "comp" else { return base }
+        return half ? base - base / 2 : 0
+    }
     func effective(_ date: LocalDate) -> Int { corrections[date] ?? recorded[date] ?? 0 }
 
     /// Rule 7, walking every date from the period's start.
@@ -84,7 +92,10 @@ struct Oracle {
         let schedule = Schedule(versions.map { version in
             ScheduleVersion(validFrom: version.0, minutes: WeekMinutes { day in version.1[day.index] })
         })!
-        return Ledger(policy: Policy(settings: settings, schedule: schedule, holidays: holidays), start: start,
+        let absences = Dictionary(uniqueKeysWithValues: self.absences.map { date, absence in
+            (date, Absence(date: date, kind: AbsenceKind(rawValue: absence.0)!, halfDay: absence.1))
+        })
+        return Ledger(policy: Policy(settings: settings, schedule: schedule, holidays: holidays, absences: absences), start: start,
                       recorded: recorded.filter { $0.key >= start }, corrections: corrections.filter { $0.key >= start },
                       before: sums(Ledger.carrySpan(settings, before: start)))
     }
@@ -106,8 +117,14 @@ struct Oracle {
         // Versions may share a date: the last one given wins, as a POST of the same date replaces.
         var byDate: [LocalDate: [Int]] = [:]
         for version in versions { byDate[version.0] = version.1 }
+        var absences: [LocalDate: (String, Bool)] = [:]
+        for _ in 0..<80 {
+            absences[day(&generator)] = (["vacation", "sick", "leave", "unpaid", "comp"].randomElement(using: &generator)!,
+                                         Bool.random(using: &generator))
+        }
         return Oracle(periodStart: start, periodEnd: end, opening: Int.random(in: -5000...5000, using: &generator),
-                      versions: byDate.map { ($0.key, $0.value) }, holidays: holidays, recorded: recorded, corrections: corrections)
+                      versions: byDate.map { ($0.key, $0.value) }, holidays: holidays, absences: absences, recorded: recorded,
+                      corrections: corrections)
     }
 }
 
@@ -127,6 +144,7 @@ struct Oracle {
                 #expect(day.expected == oracle.expected(day.date), "seed \(seed) expected \(day.date)")
                 #expect(day.effective == oracle.effective(day.date), "seed \(seed) effective \(day.date)")
                 #expect(day.workingDay == (oracle.scheduled(day.date) > 0), "seed \(seed) working day \(day.date)")
+                #expect(day.absence?.kind.rawValue == oracle.absences[day.date]?.0)
                 #expect(day.inPeriod == oracle.inPeriod(day.date))
             }
             for _ in 0..<8 {
@@ -163,12 +181,14 @@ struct Oracle {
         let from = earliest.adding(days: Int.random(in: 1...400, using: &generator))
         let changed = Oracle(periodStart: oracle.periodStart, periodEnd: oracle.periodEnd, opening: oracle.opening,
                              versions: oracle.versions.filter { $0.0 != from } + [(from, [60, 60, 60, 60, 60, 60, 60])],
-                             holidays: oracle.holidays, recorded: oracle.recorded, corrections: oracle.corrections)
+                             holidays: oracle.holidays, absences: oracle.absences, recorded: oracle.recorded,
+                             corrections: oracle.corrections)
         let before = oracle.ledger(start: LocalDate("2022-12-01")!), after = changed.ledger(start: LocalDate("2022-12-01")!)
         let dayBefore = from.adding(days: -1)
         #expect(before.balance(asOf: dayBefore) == after.balance(asOf: dayBefore))
         #expect(before.days(from: LocalDate("2022-12-01")!, to: dayBefore) == after.days(from: LocalDate("2022-12-01")!, to: dayBefore))
-        #expect(after.day(from).expected == (changed.inPeriod(from) && changed.holidays[from] == nil ? 60 : 0))
+        #expect(after.day(from).expected == changed.expected(from))
+        #expect(changed.base(from) == (changed.inPeriod(from) && changed.holidays[from] == nil ? 60 : 0))
     }
 
     @Test func scheduleFindsTheVersionInForce() {

@@ -240,3 +240,95 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(send(app, "POST", "/api/settings", #"{"opening_balance_minutes":"1:00"}"#).status == 400)
     }
 }
+
+/// `/api/absences`, `/api/vacation`, `/api/holidays/import`. "Now" is Monday 2024-06-03,
+/// the period starts on 2024-06-03 (a fresh database) and is moved to 2024-01-01 here.
+@Suite struct AbsenceAPITests {
+    func app() throws -> App {
+        let app = try makeApp()
+        #expect(send(app, "POST", "/api/settings", #"{"period_start":"2024-01-01","vacation_days_per_year":30}"#).status == 200)
+        return app
+    }
+
+    @Test func aRangeBooksItsWorkingDaysAndListsTheRest() throws {
+        let app = try app()
+        _ = send(app, "POST", "/api/holidays", #"{"date":"2024-05-30","name":"Corpus Christi"}"#)
+        let response = send(app, "POST", "/api/absences", #"{"from":"2024-05-27","to":"2024-06-02","kind":"vacation","note":"Baltic"}"#)
+        #expect(response.status == 201)
+        #expect(json(response)["booked"] as? [String] == ["2024-05-27", "2024-05-28", "2024-05-29", "2024-05-31"])
+        #expect(json(response)["skipped"] as? [String] == ["2024-05-30", "2024-06-01", "2024-06-02"])
+        let listed = jsonArray(send(app, "GET", "/api/absences?from=2024-05-01&to=2024-05-31"))
+        #expect(listed.count == 4)
+        #expect(listed[0]["kind"] as? String == "vacation" && listed[0]["half_day"] as? Bool == false && listed[0]["note"] as? String == "Baltic")
+        let day = jsonArray(send(app, "GET", "/api/days?from=2024-05-27&to=2024-05-27"))[0]
+        #expect(day["expected"] as? Int == 0)
+        let absence = day["absence"] as? [String: Any]
+        #expect(absence?["kind"] as? String == "vacation" && absence?["half_day"] as? Bool == false && absence?.count == 2)
+        #expect(jsonArray(send(app, "GET", "/api/days?from=2024-05-30&to=2024-05-30"))[0]["absence"] is NSNull)
+        // Replacing: a half sick day on the Tuesday.
+        #expect(send(app, "POST", "/api/absences", #"{"from":"2024-05-28","kind":"sick","half_day":true}"#).status == 201)
+        #expect(jsonArray(send(app, "GET", "/api/days?from=2024-05-28&to=2024-05-28"))[0]["expected"] as? Int == 240)
+        #expect(jsonArray(send(app, "GET", "/api/absences")).count == 4)
+        // Vacation: 27, 29, 31 May are past (today is 3 June): 3 taken, none planned.
+        let vacation = json(send(app, "GET", "/api/vacation"))
+        #expect(vacation["year"] as? Int == 2024 && vacation["allowance"] as? Int == 30)
+        #expect(vacation["taken"] as? Int == 3 && vacation["planned"] as? Int == 0 && vacation["remaining"] as? Int == 27)
+        _ = send(app, "POST", "/api/absences", #"{"from":"2024-06-04","kind":"vacation","half_day":true}"#)
+        #expect(json(send(app, "GET", "/api/vacation?year=2024"))["remaining"] as? Double == 26.5)
+        #expect(json(send(app, "GET", "/api/vacation?year=2023"))["taken"] as? Int == 0)
+        #expect(send(app, "DELETE", "/api/absences/2024-05-27").status == 204)
+        #expect(send(app, "DELETE", "/api/absences/2024-05-27").status == 404)
+        #expect(jsonArray(send(app, "GET", "/api/days?from=2024-05-27&to=2024-05-27"))[0]["expected"] as? Int == 480)
+    }
+
+    @Test(arguments: [
+        (#"{"from":"2024-05-27","kind":"holiday"}"#, 422),
+        (#"{"from":"2024-06-01","to":"2024-06-02","kind":"vacation"}"#, 422),  // a weekend: nothing to book
+        (#"{"from":"2023-12-27","kind":"vacation"}"#, 422),  // before the period
+        (#"{"from":"2024-05-31","to":"2024-05-27","kind":"vacation"}"#, 422),
+        (#"{"from":"2024-01-01","to":"2025-01-01","kind":"vacation"}"#, 422),  // 367 days
+        (#"{"from":"2024-02-30","kind":"vacation"}"#, 422),
+        (#"{"from":"2024-05-27","kind":"vacation","note":"a\u0000b"}"#, 422),
+        (#"{"from":"2024-05-27","kind":"vacation","half_day":"yes"}"#, 400),
+        (#"{"kind":"vacation"}"#, 400),
+        (#"{"from":"2024-05-27"}"#, 400),
+    ])
+    func refusedBookingsStoreNothing(body: String, status: Int) throws {
+        let app = try app()
+        let response = send(app, "POST", "/api/absences", body)
+        #expect(response.status == status)
+        #expect(json(response)["error"] is String)
+        #expect(try app.database.absences().isEmpty)
+    }
+
+    @Test func aYearOfBookingIsAllowed() throws {
+        let app = try app()
+        let response = send(app, "POST", "/api/absences", #"{"from":"2024-01-01","to":"2024-12-31","kind":"unpaid"}"#)
+        #expect(response.status == 201)
+        #expect((json(response)["booked"] as? [String])?.count == 262)  // weekdays of 2024
+    }
+
+    @Test func iCalendarFilesImportInOneGo() throws {
+        let app = try app()
+        _ = send(app, "POST", "/api/holidays", #"{"date":"2025-01-01","name":"Neujahr"}"#)
+        let file = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20250101\r\nSUMMARY:New Year\r\nEND:VEVENT\r\n"
+            + "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20251003\r\nSUMMARY:Unity\\, Day\r\nEND:VEVENT\r\n"
+            + "BEGIN:VEVENT\r\nDTSTART:20251003T100000\r\nSUMMARY:Parade\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let response = send(app, "POST", "/api/holidays/import", file, headers: ["content-type": "text/calendar"])
+        #expect(response.status == 200)
+        #expect(json(response)["added"] as? Int == 1 && json(response)["renamed"] as? Int == 1)
+        let skipped = json(response)["skipped"] as? [[String: String]]
+        #expect(skipped?.count == 1 && skipped?[0]["summary"] == "Parade")
+        #expect(try app.database.holidays().map(\.name) == ["New Year", "Unity, Day"])
+        let again = send(app, "POST", "/api/holidays/import", file)
+        #expect(json(again)["added"] as? Int == 0 && json(again)["renamed"] as? Int == 0)
+        for bad in ["", "hello", "BEGIN:VCARD\r\nEND:VCARD"] {
+            let refused = send(app, "POST", "/api/holidays/import", bad)
+            #expect(refused.status == 422, "\(bad)")
+        }
+        var invalidUTF8 = Array("BEGIN:VCALENDAR\r\n".utf8)
+        invalidUTF8.append(0xFF)
+        #expect(app.respond(to: Request(method: "POST", path: "/api/holidays/import", body: invalidUTF8)).status == 422)
+        #expect(try app.database.holidays().count == 2)
+    }
+}

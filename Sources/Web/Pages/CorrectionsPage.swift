@@ -43,7 +43,7 @@ enum CorrectionsPage {
             case .date: .date
             case .note: .note
             case .minutes, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf: .duration
+                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .duration
             }
         }
     }

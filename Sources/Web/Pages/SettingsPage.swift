@@ -28,7 +28,7 @@ enum SettingsPage {
             case .vacationDays: .vacation
             case .timezone: .timezone
             case .workingDays, .dailyRequiredMinutes, .validFrom, .minutes, .date, .name, .note, .from, .to,
-                 .timestamp, .host, .year, .asOf: .general
+                 .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .general
             }
         }
     }
@@ -41,7 +41,7 @@ enum SettingsPage {
             switch field {
             case .workingDays: .workingDays
             case .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays, .timezone, .validFrom,
-                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf: .hours
+                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .hours
             }
         }
     }
@@ -55,7 +55,7 @@ enum SettingsPage {
             switch field {
             case .validFrom: .validFrom
             case .minutes, .workingDays, .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays,
-                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf: .hours
+                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .hours
             }
         }
     }
@@ -67,7 +67,7 @@ enum SettingsPage {
             switch field {
             case .date: .date
             case .name, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf: .name
+                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .name
             }
         }
     }
