@@ -34,7 +34,16 @@
   };
 
   const daily = data.daily;
-  const dailyMax = Math.max(60, ...daily.effective, ...daily.expected);
+  const dailyMax = Math.max(60, ...daily.effective.map((worked, i) => worked + daily.absent[i] + daily.holiday[i]),
+                            ...daily.expected);
+  const kindNames = { vacation: "Vacation", sick: "Sick", leave: "Other paid leave", unpaid: "Unpaid leave",
+                      comp: "Time off in lieu", holiday: "Holiday" };
+  const kindOf = (index) => {
+    const kind = daily.kinds[index] || "";
+    const half = kind.endsWith("-half");
+    const name = kindNames[kind.replace("-half", "")];
+    return name ? name + (half ? " (half day)" : "") : "";
+  };
   new Chart(document.getElementById("daily-chart"), {
     type: "bar",
     data: {
@@ -44,14 +53,24 @@
         // A day that expects nothing gets no mark.
         { type: "line", label: "Expected", data: daily.expected.map((m) => (m > 0 ? m : null)), showLine: false,
           pointStyle: "line", pointRadius: 6, pointHoverRadius: 8, borderWidth: 3, borderColor: color("--fg"), order: 0 },
-        { type: "bar", label: "Worked", data: daily.effective, backgroundColor: color("--accent"), order: 1 },
+        { type: "bar", label: "Worked", data: daily.effective, backgroundColor: color("--accent"), stack: "day", order: 1 },
+        // The time an absence took off the day, and a holiday's: not worked, so not blue.
+        { type: "bar", label: "Absence", data: daily.absent, backgroundColor: color("--absence"), stack: "day", order: 1 },
+        { type: "bar", label: "Holiday", data: daily.holiday, backgroundColor: color("--holiday-bar"), stack: "day", order: 1 },
       ],
     },
     options: Object.assign({}, common, {
       onClick: goTo(daily.labels),
-      scales: { y: { beginAtZero: true, suggestedMax: dailyMax,
+      scales: { x: { stacked: true },
+                y: { stacked: true, beginAtZero: true, suggestedMax: dailyMax,
                      ticks: { stepSize: hourStep(dailyMax), callback: (value) => duration(value) } } },
-      plugins: { tooltip: tooltip(duration) },
+      plugins: { tooltip: {
+        filter: (item) => item.parsed.y !== null && (item.parsed.y > 0 || item.dataset.label === "Worked"),
+        callbacks: {
+          label: (item) => item.dataset.label + ": " + duration(item.parsed.y),
+          footer: (items) => (items.length ? kindOf(items[0].dataIndex) : ""),
+        },
+      } },
     }),
   });
 

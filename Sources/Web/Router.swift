@@ -58,6 +58,9 @@ enum Router {
         // Pages
         Route("GET", "/", { _, _, _ in .seeOther("/dashboard") }),
         Route("GET", "/dashboard", DashboardPage.get),
+        Route("GET", "/absences", AbsencesPage.get),
+        Route("POST", "/absences", AbsencesPage.post),
+        Route("POST", "/absences/delete", AbsencesPage.remove),
         Route("GET", "/settings", SettingsPage.get),
         Route("POST", "/settings", SettingsPage.post),
         Route("POST", "/settings/schedule/today", SettingsPage.postSimple),
@@ -65,6 +68,7 @@ enum Router {
         Route("POST", "/settings/schedule/delete", SettingsPage.removeVersion),
         Route("POST", "/settings/holidays", SettingsPage.addHoliday),
         Route("POST", "/settings/holidays/delete", SettingsPage.removeHoliday),
+        Route("POST", "/settings/holidays/import", SettingsPage.importHolidays),
         Route("GET", "/corrections", CorrectionsPage.get),
         Route("POST", "/corrections", CorrectionsPage.post),
         Route("POST", "/corrections/delete", CorrectionsPage.remove),

@@ -22,20 +22,30 @@ struct SeededGenerator: RandomNumberGenerator {
     static let paths = ["/api/heartbeat", "/api/settings", "/api/holidays", "/api/holidays/2024-12-25", "/api/corrections",
                         "/api/corrections/2024-02-29", "/api/days", "/api/balance", "/api/summary", "/api/ping", "/",
                         "/dashboard", "/settings", "/settings/holidays", "/settings/holidays/delete", "/corrections",
-                        "/corrections/delete", "/api/holidays/", "//api//days", "/api/%00", "/api/holidays/9999-99-99"]
+                        "/corrections/delete", "/api/holidays/", "//api//days", "/api/%00", "/api/holidays/9999-99-99",
+                        "/api/schedules", "/api/schedules/2024-05-27", "/api/absences", "/api/absences/2024-05-28",
+                        "/api/vacation", "/api/holidays/import", "/absences", "/absences/delete", "/settings/schedule",
+                        "/settings/schedule/today", "/settings/schedule/delete", "/settings/holidays/import"]
     static let fields = ["timestamp", "host", "heartbeats", "period_start", "period_end", "working_days",
-                         "daily_required_minutes", "timezone", "date", "name", "minutes", "note", "from", "to"]
+                         "daily_required_minutes", "timezone", "date", "name", "minutes", "note", "from", "to",
+                         "valid_from", "kind", "half_day", "opening_balance_minutes", "vacation_days_per_year"]
     static let values = ["null", "true", "-1", "0", "1441", "1e308", "7.5", "\"\"", "\"2024-02-29\"", "\"2023-02-29\"",
                          "\"2024-06-03T10:00:00Z\"", "\"2024-06-03T10:00:00\"", "\"Europe/Berlin\"", "\"mon\"", "[]", "{}",
-                         "[\"mon\",\"xyz\"]", "\"\\u0000\"", "\"<script>\"", "99999999999999999999", "[{}]", "[1,\"a\"]"]
-    static let allowed: Set<Int> = [200, 201, 204, 303, 400, 401, 403, 404, 405, 413, 422]
+                         "[\"mon\",\"xyz\"]", "\"\\u0000\"", "\"<script>\"", "99999999999999999999", "[{}]", "[1,\"a\"]",
+                         "\"vacation\"", "\"comp\"", "{\"mon\":480}", "{\"fri\":1441}", "24.5", "-750"]
+    static let allowed: Set<Int> = [200, 201, 204, 303, 400, 401, 403, 404, 405, 409, 413, 422]
 
     func randomBody(_ g: inout SeededGenerator) -> [UInt8] {
         switch Int.random(in: 0..<5, using: &g) {
         case 4:  // well-formed bodies, so that cases get past validation into the database
             return Array([#"{"date":"2024-02-29","name":"x"}"#, #"{"date":"2024-05-28","minutes":60,"note":"n"}"#,
                           #"{"timestamp":"2024-06-03T09:00:00Z","host":"h"}"#, #"{"daily_required_minutes":450}"#,
-                          "date=2024-05-29&name=y", "date=2024-05-28&duration=7:30&note=z"].randomElement(using: &g)!.utf8)
+                          "date=2024-05-29&name=y", "date=2024-05-28&duration=7:30&note=z",
+                          #"{"valid_from":"2024-05-29","minutes":{"mon":300}}"#, #"{"from":"2024-05-27","to":"2024-06-07","kind":"sick"}"#,
+                          "from=2024-05-28&kind=vacation&half_day=1", "valid_from=2024-05-30&hours_mon=9",
+                          "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240530\r\nSUMMARY:x\r\nEND:VEVENT\r\n",
+                          "--b\r\nContent-Disposition: form-data; name=\"calendar\"\r\n\r\nBEGIN:VCALENDAR\r\n--b--\r\n",
+                          "--b\r\nContent-Disposition: form-data; name=\"calendar\r\n--b"].randomElement(using: &g)!.utf8)
         case 0:
             return (0..<Int.random(in: 0..<64, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
         case 1:
@@ -66,11 +76,11 @@ struct SeededGenerator: RandomNumberGenerator {
         var statusCounts: [Int: Int] = [:]
         defer {
             // The cases reach past the guards: stored records, validation errors, bad JSON.
-            for status in [200, 201, 303, 400, 403, 404, 405, 422] {
+            for status in [200, 201, 204, 303, 400, 403, 404, 405, 409, 422] {
                 #expect(statusCounts[status, default: 0] > 0, "no case answered \(status): \(statusCounts)")
             }
         }
-        for round in 0..<4000 {
+        for round in 0..<6000 {
             var params: [String: String] = [
                 "REQUEST_METHOD": ["GET", "GET", "GET", "POST", "POST", "POST", "POST", "POST", "DELETE", "PUT", "HEAD", ""].randomElement(using: &g)!,
                 "REQUEST_URI": Self.paths.randomElement(using: &g)! + (Bool.random(using: &g) ? "?from=2024-0\(Int.random(in: 0...9, using: &g))-01&to=2024-12-31&year=\(Int.random(in: -5...10_000, using: &g))&as_of=%2&edit=x" : ""),
@@ -78,6 +88,10 @@ struct SeededGenerator: RandomNumberGenerator {
             ]
             if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_ORIGIN"] = ["null", "http://127.0.0.1:8080", "http://evil", "::"].randomElement(using: &g)! }
             if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_HOST"] = ["127.0.0.1:8080", "localhost", "[::1", "evil:1", ""].randomElement(using: &g)! }
+            if Int.random(in: 0..<4, using: &g) == 0 {
+                params["CONTENT_TYPE"] = ["multipart/form-data; boundary=b", "multipart/form-data; boundary=\"\"", "multipart/form-data",
+                                          "text/calendar", "application/x-www-form-urlencoded"].randomElement(using: &g)!
+            }
             if Int.random(in: 0..<6, using: &g) == 0 { params["HTTP_SEC_FETCH_SITE"] = ["cross-site", "same-origin", "none"].randomElement(using: &g)! }
             let request = FastCGIParams.request(from: params, body: randomBody(&g))
             let response = app.respond(to: request)

@@ -248,3 +248,52 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(json(api)["error"] as? String == "Something went wrong on the server. The server log has the details.")
     }
 }
+
+/// The absences page, the vacation card, absences in the days table and chart data, and
+/// the holiday import form. "Now" is Monday 2024-06-03; the period starts Monday 27 May.
+@Suite struct AbsencePageTests {
+    @Test func bookingThroughTheFormChangesTheFigures() throws {
+        let app = try makePageApp()
+        _ = form(app, "/settings", [("period_start", "2024-05-27"), ("vacation_days", "30"), ("timezone", "UTC")])
+        // Tue 28 and Wed 29 May off (9 h were recorded on each), Thu 30 a half day.
+        let booked = form(app, "/absences", [("from", "2024-05-28"), ("to", "2024-05-29"), ("kind", "vacation"), ("note", "<b>trip</b>")])
+        #expect(location(booked) == "/absences?booked=2&skipped=0")
+        #expect(location(form(app, "/absences", [("from", "2024-05-30"), ("kind", "vacation"), ("half_day", "1")])) == "/absences?booked=1&skipped=0")
+        let weekend = form(app, "/absences", [("from", "2024-06-01"), ("to", "2024-06-02"), ("kind", "sick")])
+        #expect(weekend.status == 422)
+        #expect(html(weekend).contains(#"id="absence-from-error""#) && html(weekend).contains(#"value="2024-06-01""#))
+        let page = html(send(app, "GET", "/absences?booked=1&skipped=0"))
+        #expect(page.contains("Booked 1 day."))
+        #expect(page.contains(#"<span id="vacation-remaining">27.5</span>"#))  // 30 − 2.5 taken
+        #expect(page.contains("&lt;b&gt;trip&lt;/b&gt;"))
+        #expect(page.contains(#"id="absence-2024-05-30""#) && page.contains("half day"))
+        // Hand computation through yesterday (Sun 2 June): Mon +1:00, Tue +9:00, Wed +9:00, Thu 9:00 − 4:00 = +5:00, Fri +1:00.
+        let dashboard = html(send(app, "GET", "/dashboard"))
+        #expect(dashboard.contains(#"id="balance">+25:00<"#))
+        #expect(dashboard.contains(#"<span id="vacation-taken">2.5</span>"#))
+        #expect(dashboard.contains(#""kinds":["#) && dashboard.contains(#""vacation","vacation","vacation-half""#))
+        let days = html(send(app, "GET", "/corrections?from=2024-05-27&to=2024-06-02"))
+        #expect(days.contains(#"<span class="badge absence">Vacation (half day)</span>"#))
+        #expect(location(form(app, "/absences/delete", [("date", "2024-05-29")])) == "/absences?removed=2024-05-29")
+        #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+17:00<"#))
+    }
+
+    @Test func holidaysImportFromAFileOrPastedText() throws {
+        let app = try makePageApp()
+        let file = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240529\r\nSUMMARY:Feiertag\r\nEND:VEVENT\r\n"
+            + "BEGIN:VEVENT\r\nDTSTART:20240530T100000Z\r\nSUMMARY:Meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"calendar\"; filename=\"h.ics\"\r\nContent-Type: text/calendar\r\n\r\n"
+            + file + "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"calendar_text\"\r\n\r\n\r\n--XyZ--\r\n"
+        let response = send(app, "POST", "/settings/holidays/import", body, headers: ["content-type": "multipart/form-data; boundary=XyZ"])
+        #expect(response.status == 200)
+        #expect(html(response).contains("1 holiday added, 0 renamed; 1 skipped:"))
+        #expect(html(response).contains("Meeting: it is a timed event"))
+        #expect(try app.database.holidays().map(\.name) == ["Feiertag"])
+        let pasted = form(app, "/settings/holidays/import", [("calendar_text", file.replacingOccurrences(of: "Feiertag", with: "Holiday"))])
+        #expect(html(pasted).contains("0 holidays added, 1 renamed"))
+        let bad = form(app, "/settings/holidays/import", [("calendar_text", "not a calendar")])
+        #expect(bad.status == 422)
+        #expect(html(bad).contains(#"id="calendar-error""#))
+        #expect(try app.database.holidays().map(\.name) == ["Holiday"])
+    }
+}

@@ -15,6 +15,8 @@ enum CorrectionsPage {
         let date, weekday, recorded, expected, effective, difference, differenceTone: String
         let correction: String?
         let holiday: String?
+        /// `Vacation`, `Sick (half day)`, …
+        let absence: String?
         let off: Bool
         let outside: Bool
         let corrected: Bool
@@ -121,13 +123,13 @@ enum CorrectionsPage {
         let days = ledger.days(from: from, to: to)
         let rows = days.map { day in
             let dayHistory = history[day.date] ?? []
-            let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday",
+            let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday", day.absence == nil ? nil : "absence",
                            day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside"].compactMap { $0 }
             return Row(date: day.date.description, weekday: day.date.weekday.rawValue.capitalized,
                        recorded: Format.duration(day.recorded), expected: Format.duration(day.expected),
                        effective: Format.duration(day.effective), difference: Format.signed(day.difference),
                        differenceTone: Format.tone(day.difference), correction: day.correction.map(Format.duration),
-                       holiday: day.holiday, off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
+                       holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "))

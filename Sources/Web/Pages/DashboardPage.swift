@@ -45,7 +45,11 @@ enum DashboardPage {
         let year: Int
         let months: [MonthRow]
         let chartJSON: String
+        /// This year's vacation, when an allowance is set.
+        let vacation: Vacation?
     }
+
+    struct Vacation { let year: Int; let allowance, taken, planned, remaining, tone: String }
 
     static func get(_ app: App, _: Request, _: [String]) throws -> Response {
         let pages = try app.requirePages()
@@ -79,15 +83,36 @@ enum DashboardPage {
             todayProgress: min(todayFigures.effective, max(todayFigures.expected, 1)), todayMax: max(todayFigures.expected, 1),
             week: Figure(ledger.totals(from: monday, to: today)), month: Figure(ledger.totals(from: monthStart, to: today)),
             year: today.year, months: months,
-            chartJSON: chartJSON(ledger, today: today, chartStart: chartStart))
+            chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
+            vacation: try vacation(app, settings: settings, today: today))
         return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true)
     }
 
+    static func vacation(_ app: App, settings: Settings, today: LocalDate) throws -> Vacation? {
+        guard settings.vacationHalfDaysPerYear > 0 else { return nil }
+        let absences = try app.database.absences(from: LocalDate(year: today.year, month: 1, day: 1),
+                                                 to: LocalDate(year: today.year, month: 12, day: 31))
+        let count = VacationCount(year: today.year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences, today: today)
+        return Vacation(year: today.year, allowance: Format.halfDays(count.allowanceHalves), taken: Format.halfDays(count.takenHalves),
+                        planned: Format.halfDays(count.plannedHalves), remaining: Format.halfDays(count.remainingHalves),
+                        tone: count.remainingHalves < 0 ? "negative" : "zero")
+    }
+
     /// The charts' data, safe to place inside `<script type="application/json">`: only
-    /// dates (`YYYY-MM-DD`) and integers, written out directly — no text from users, so
-    /// nothing to escape, and no encoder to pay for on the busiest page.
+    /// dates (`YYYY-MM-DD`), integers and absence kinds (fixed words), written out
+    /// directly — no text from users (a holiday's name stays out), so nothing to escape,
+    /// and no encoder to pay for on the busiest page. Per recent day: worked, expected,
+    /// the time an absence took off the day, the time a holiday took off, and the kind
+    /// of absence (`""`, `vacation`, …, or `holiday`).
     static func chartJSON(_ ledger: Ledger, today: LocalDate, chartStart: LocalDate) -> String {
         let recent = ledger.days(from: today.adding(days: -(recentDays - 1)), to: today)
+        let policy = ledger.policy
+        let absent = recent.map { policy.base(on: $0.date) - $0.expected }
+        let holiday = recent.map { $0.holiday != nil && $0.inPeriod ? policy.schedule.minutes(on: $0.date) : 0 }
+        let kinds = recent.map { day -> String in
+            if let absence = day.absence { return "\"" + absence.kind.rawValue + (absence.halfDay ? "-half" : "") + "\"" }
+            return day.holiday != nil ? "\"holiday\"" : "\"\""
+        }
         // The line ends yesterday, like the balance card: today is not over yet.
         let yesterday = today.adding(days: -1)
         var carry = ledger.balance(asOf: chartStart.adding(days: -1)).balance
@@ -99,7 +124,8 @@ enum DashboardPage {
         func dates(_ days: [DayFigures]) -> String { "[" + days.map { "\"\($0.date)\"" }.joined(separator: ",") + "]" }
         func numbers(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
         return #"{"daily":{"labels":\#(dates(recent)),"effective":\#(numbers(recent.map(\.effective))),"#
-            + #""expected":\#(numbers(recent.map(\.expected)))},"balance":{"labels":\#(dates(lineDays)),"#
+            + #""expected":\#(numbers(recent.map(\.expected))),"absent":\#(numbers(absent)),"holiday":\#(numbers(holiday)),"#
+            + #""kinds":[\#(kinds.joined(separator: ","))]},"balance":{"labels":\#(dates(lineDays)),"#
             + #""balance":\#(numbers(line))}}"#
     }
 }

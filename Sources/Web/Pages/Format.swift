@@ -51,9 +51,11 @@ extension Format {
         (minutes < 0 ? "-" : "") + duration(abs(minutes))
     }
 
-    /// Days with halves: `24`, `24.5`.
+    /// Days with halves: `24`, `24.5`, `−1.5`.
     static func halfDays(_ halves: Int) -> String {
-        halves % 2 == 0 ? "\(halves / 2)" : "\(halves / 2).5"
+        let sign = halves < 0 ? "\u{2212}" : ""
+        let value = abs(halves)
+        return sign + (value % 2 == 0 ? "\(value / 2)" : "\(value / 2).5")
     }
 }
 

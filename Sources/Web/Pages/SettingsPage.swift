@@ -78,6 +78,7 @@ enum SettingsPage {
         var simple: SimpleForm
         var change: ChangeForm
         var holiday = HolidayForm()
+        var importError: String?
 
         /// The forms filled from what is stored.
         init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
@@ -105,6 +106,18 @@ enum SettingsPage {
         let removable: Bool
     }
     struct HolidayRow { let date: String; let weekday: String; let name: String }
+    struct Imported {
+        let summary: String
+        let skipped: [String]
+        /// Stored, not computed: the templates read fields by reflection.
+        let hasSkipped: Bool
+
+        init(summary: String, skipped: [String]) {
+            self.summary = summary
+            self.skipped = skipped
+            hasSkipped = !skipped.isEmpty
+        }
+    }
 
     struct Model {
         let saved: String?
@@ -130,6 +143,8 @@ enum SettingsPage {
         let hasHolidays: Bool
         let holidayDate, holidayName: String
         let holidayDateError, holidayNameError: String?
+        let imported: Imported?
+        let importError: String?
     }
 
     // MARK: Routes
@@ -240,6 +255,26 @@ enum SettingsPage {
         return try render(app, status: 422) { $0.holiday = typed }
     }
 
+    /// An iCalendar file chosen in the form (multipart) or its text pasted (either
+    /// encoding); the page is shown again with what was added, renamed and skipped.
+    static func importHolidays(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        var calendar: [UInt8] = []
+        if let fields = Multipart.fields(request.body, contentType: request.header("content-type") ?? "") {
+            calendar = fields["calendar"] ?? []
+            if calendar.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { calendar = fields["calendar_text"] ?? [] }
+        } else {
+            calendar = Array(Form(request)["calendar_text"].utf8)
+        }
+        do {
+            let result = try HolidayHandler.importCalendar(app, bytes: calendar)
+            let added = "\(result.added) \(result.added == 1 ? "holiday" : "holidays") added, \(result.renamed) renamed"
+            let skipped = result.skipped.map { "\($0.summary.isEmpty ? "(no name)" : $0.summary): \($0.why)" }
+            return try render(app, imported: Imported(summary: added + (skipped.isEmpty ? "." : "; \(skipped.count) skipped:"), skipped: skipped)) { _ in }
+        } catch let error as ValidationError {
+            return try render(app, status: 422) { $0.importError = error.message }
+        }
+    }
+
     static func removeHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
         try HolidayHandler.remove(app, date: Form(request)["date"])
         return .seeOther("/settings?saved=holiday-removed#holidays")
@@ -248,7 +283,8 @@ enum SettingsPage {
     // MARK: Rendering
 
     /// The page from what is stored, with `typed` putting back what a failed form held.
-    static func render(_ app: App, saved: String? = nil, status: Int = 200, typed: (inout Forms) -> Void) throws -> Response {
+    static func render(_ app: App, saved: String? = nil, imported: Imported? = nil, status: Int = 200,
+                       typed: (inout Forms) -> Void) throws -> Response {
         let pages = try app.requirePages()
         let settings = try app.database.settings()
         let schedule = try app.database.schedule()
@@ -283,7 +319,8 @@ enum SettingsPage {
             changeHours: Weekday.allCases.map { HoursInput(day: $0.rawValue, label: weekdayNames[$0]!, value: change.hours[$0] ?? "") },
             changeFromError: change.errors[.validFrom], changeHoursError: change.errors[.hours],
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
-            holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name])
+            holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
+            imported: imported, importError: forms.importError)
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status)
     }
 }
