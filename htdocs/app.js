@@ -34,8 +34,11 @@
   };
 
   const daily = data.daily;
+  // The line marks the hours the schedule gives the day; an absence or a holiday fills in
+  // the part of them it excuses, so a bar above its line is time over, below it time short.
+  const scheduled = daily.expected.map((expected, i) => expected + daily.absent[i] + daily.holiday[i]);
   const dailyMax = Math.max(60, ...daily.effective.map((worked, i) => worked + daily.absent[i] + daily.holiday[i]),
-                            ...daily.expected);
+                            ...scheduled);
   const kindNames = { vacation: "Vacation", sick: "Sick", leave: "Other paid leave", unpaid: "Unpaid leave",
                       comp: "Time off in lieu", holiday: "Holiday" };
   const kindOf = (index) => {
@@ -50,8 +53,8 @@
       labels: daily.labels.map((date) => date.slice(5)),
       datasets: [
         // The day's target: a short bar-wide line, not a second bar.
-        // A day that expects nothing gets no mark.
-        { type: "line", label: "Expected", data: daily.expected.map((m) => (m > 0 ? m : null)), showLine: false,
+        // A day the schedule gives no hours gets no mark.
+        { type: "line", label: "Scheduled", data: scheduled.map((m) => (m > 0 ? m : null)), showLine: false,
           pointStyle: "line", pointRadius: 6, pointHoverRadius: 8, borderWidth: 3, borderColor: color("--fg"), order: 0 },
         { type: "bar", label: "Worked", data: daily.effective, backgroundColor: color("--accent"), stack: "day", order: 1 },
         // The time an absence took off the day, and a holiday's: not worked, so not blue.
@@ -68,7 +71,11 @@
         filter: (item) => item.parsed.y !== null && (item.parsed.y > 0 || item.dataset.label === "Worked"),
         callbacks: {
           label: (item) => item.dataset.label + ": " + duration(item.parsed.y),
-          footer: (items) => (items.length ? kindOf(items[0].dataIndex) : ""),
+          footer: (items) => {
+            if (!items.length) return "";
+            const i = items[0].dataIndex;
+            return ["Expected: " + duration(daily.expected[i]), kindOf(i)].filter(Boolean).join(" \u00b7 ");
+          },
         },
       } },
     }),

@@ -80,7 +80,9 @@ def test_every_operation_documents_its_errors_with_the_error_schema():
             assert status in responses, f"{where} does not document {status}"
         if method in ("post", "delete") or operation.get("parameters"):
             assert "422" in responses, f"{where} does not document 422"
-        if method == "post":
+        # A JSON body can be malformed (400); the iCalendar import answers a body that is
+        # no calendar with 422.
+        if method == "post" and "application/json" in operation.get("requestBody", {}).get("content", {"application/json": {}}):
             assert "400" in responses, f"{where} does not document 400"
         if method == "delete":
             assert "404" in responses and "204" in responses, f"{where} does not document 204 and 404"

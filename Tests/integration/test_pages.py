@@ -238,6 +238,52 @@ def test_opening_balance_through_the_settings_page(site):
     assert dashboard_balance(driver, stack) == setup.base
 
 
+def test_absences_booked_through_the_absences_page(site):
+    """A vacation range and a half day, booked through the form (JavaScript on and off),
+    then the dashboard's balance and vacation card against a hand computation."""
+    stack, setup, driver = site
+    assert requests.post(stack.url + "/api/settings", json={"vacation_days_per_year": 30}, timeout=10).status_code == 200
+    open_page(driver, stack, "/absences")
+    form = driver.find_element(By.ID, "absence-form")
+    form.find_element(By.ID, "absence-from").send_keys(typed_date(setup.tuesday))
+    form.find_element(By.ID, "absence-to").send_keys(typed_date(setup.wednesday))
+    form.find_element(By.ID, "absence-note").send_keys("<i>Harz</i>")
+    submit(form)
+    assert "Booked 2 days." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    thursday = setup.start + timedelta(days=3)
+    form = driver.find_element(By.ID, "absence-form")
+    form.find_element(By.ID, "absence-from").send_keys(typed_date(thursday))
+    form.find_element(By.ID, "absence-half").click()
+    submit(form)
+    assert "Booked 1 day." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    rows = driver.find_elements(By.CSS_SELECTOR, "#absence-list tbody tr")
+    assert [row.get_attribute("id") for row in rows] == [f"absence-{d}" for d in (setup.tuesday, setup.wednesday, thursday)]
+    assert "<i>Harz</i>" in rows[0].text and "half day" in rows[2].text
+    assert driver.find_element(By.ID, "vacation-remaining").text == "27.5"
+    # A weekend books nothing: refused beside the field, as typed.
+    saturday = setup.start + timedelta(days=5)
+    form = driver.find_element(By.ID, "absence-form")
+    form.find_element(By.ID, "absence-from").send_keys(typed_date(saturday))
+    submit(form)
+    assert "nothing to book" in driver.find_element(By.ID, "absence-from-error").text
+    assert driver.find_element(By.ID, "absence-from").get_attribute("value") == str(saturday)
+
+    # Hand computation, day by day: Tuesday and Wednesday expect nothing, so their 9:00 is all
+    # overtime (+9:00 instead of +1:00 each); Thursday expects half of 8:00 (+5:00 instead of +1:00).
+    assert dashboard_balance(driver, stack) == setup.base + 2 * 480 + 240
+    assert driver.find_element(By.ID, "vacation-taken").text == "2.5"
+    assert driver.find_element(By.ID, "vacation-remaining").text == "27.5"
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
+    assert "Vacation (half day)" in driver.find_element(By.ID, f"day-{thursday}").text
+    assert driver.find_element(By.CSS_SELECTOR, f"#day-{setup.tuesday} .expected").text == "0:00"
+
+    for day in (setup.tuesday, setup.wednesday, thursday):
+        open_page(driver, stack, "/absences")
+        click_and_wait(driver.find_element(By.CSS_SELECTOR, f"button[aria-label='Remove the absence on {day}']"))
+        assert f"Absence on {day} removed." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert dashboard_balance(driver, stack) == setup.base
+
+
 def test_the_dashboard_settles(site):
     """Chart.js once grew its canvases without end (901 → 2844 → 5251 px in 4 s): the page
     and both canvases must keep their size after load, on a laptop and on a phone."""
@@ -367,7 +413,7 @@ def test_screenshots_of_every_page(site):
     stack, setup, driver = site
     variant = ("" if driver.javascript else "-no-javascript") + ("" if stack.web_server == "nginx" else "-" + stack.web_server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for page in ("dashboard", "settings", "corrections"):
+    for page in ("dashboard", "settings", "corrections", "absences"):
         for size, (width, height) in SIZES.items():
             driver.set_window_size(width, height)
             open_page(driver, stack, "/" + page)

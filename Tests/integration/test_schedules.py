@@ -204,6 +204,7 @@ def test_a_v1_database_keeps_every_figure_after_the_migration(tmp_path, web_serv
         # Nothing recorded was touched.
         assert running.query("SELECT COUNT(*) FROM heartbeat") == [(heartbeats,)]
         assert running.query("SELECT date, minutes FROM daily_attendance ORDER BY date") == cache
-        assert running.query("SELECT identifier FROM grdb_migrations ORDER BY identifier") == [("v1-seed",), ("v2-schedule",)]
+        migrated = [row[0] for row in running.query("SELECT identifier FROM grdb_migrations ORDER BY identifier")]
+        assert migrated[:2] == ["v1-seed", "v2-schedule"] and len(migrated) >= 3
     finally:
         running.stop()
