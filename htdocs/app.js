@@ -2,6 +2,14 @@
 // without this file: every figure is also in the cards and the table.
 "use strict";
 
+// The timesheet's Print button: without JavaScript the page says to use the browser's Print.
+(function () {
+  const button = document.getElementById("print-button");
+  if (!button) return;
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+})();
+
 (function () {
   const source = document.getElementById("chart-data");
   if (!source || typeof Chart === "undefined") return;
@@ -30,7 +38,7 @@
   // resize loop grows them without end.
   const common = { responsive: true, maintainAspectRatio: false, animation: false };
   const goTo = (labels) => (event, elements) => {
-    if (elements.length) window.location.href = "/corrections?from=" + labels[elements[0].index] + "&to=" + labels[elements[0].index];
+    if (elements.length) window.location.href = "/days/" + labels[elements[0].index];
   };
 
   const daily = data.daily;

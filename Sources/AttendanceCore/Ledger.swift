@@ -8,6 +8,8 @@ public struct DayFigures: Sendable, Equatable {
     public var expected: Int
     public var holiday: String?
     public var absence: Absence?
+    /// When the recorded minutes lie: first start, last end, breaks; nil when none.
+    public var span: DaySpan?
     public var workingDay: Bool
     public var inPeriod: Bool
 
@@ -86,6 +88,8 @@ public struct Ledger: Sendable {
     public let start: LocalDate
     /// Recorded minutes per date of the window; dates absent recorded nothing.
     public var recorded: [LocalDate: Int]
+    /// First and last recorded minute per date of the window.
+    public var spans: [LocalDate: DaySpan]
     /// Current corrections' minutes per date of the window (superseded and removed ones left out).
     public var corrections: [LocalDate: Int]
     /// Totals of the period's dates before `start`.
@@ -99,11 +103,12 @@ public struct Ledger: Sendable {
 
     /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
     /// policy's holidays and absences must cover that span and the window.
-    public init(policy: Policy, start: LocalDate, recorded: [LocalDate: Int], corrections: [LocalDate: Int],
+    public init(policy: Policy, start: LocalDate, spans: [LocalDate: DaySpan], corrections: [LocalDate: Int],
                 before: SpanSums = .zero) {
         self.policy = policy
         self.start = start
-        self.recorded = recorded
+        self.spans = spans
+        self.recorded = spans.mapValues(\.recorded)
         self.corrections = corrections
         let span = Self.carrySpan(policy.settings, before: start)
         carry = span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero
@@ -114,7 +119,8 @@ public struct Ledger: Sendable {
     public func day(_ date: LocalDate) -> DayFigures {
         DayFigures(date: date, recorded: recorded[date] ?? 0, correction: corrections[date],
                    effective: effective(on: date), expected: policy.expected(on: date),
-                   holiday: policy.holidays[date], absence: policy.absences[date], workingDay: policy.isWorkingDay(date),
+                   holiday: policy.holidays[date], absence: policy.absences[date], span: spans[date],
+                   workingDay: policy.isWorkingDay(date),
                    inPeriod: policy.isInPeriod(date))
     }
 

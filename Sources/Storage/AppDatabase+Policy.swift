@@ -193,19 +193,23 @@ extension AppDatabase {
             var corrections: [LocalDate: Int] = [:]
             for correction in try Self.currentCorrections(db, window) { corrections[correction.date] = correction.minutes }
             return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
-                          start: from, recorded: try Self.recordedMap(db, window), corrections: corrections,
+                          start: from, spans: try Self.spans(db, window), corrections: corrections,
                           before: try carrySpan.map { try Self.sums(db, $0) } ?? .zero)
         }
     }
 
-    /// Recorded minutes per date within `bounds`, from the cache; dates without any are absent.
-    static func recordedMap(_ db: Database, _ bounds: DateBounds?) throws -> [LocalDate: Int] {
+    /// Recorded minutes, first and last minute per date within `bounds`, from the cache;
+    /// dates without any are absent.
+    static func spans(_ db: Database, _ bounds: DateBounds?) throws -> [LocalDate: DaySpan] {
         let condition = (bounds ?? .all).condition("date")
-        var recorded: [LocalDate: Int] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes FROM daily_attendance WHERE \(condition.sql)",
+        var spans: [LocalDate: DaySpan] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes, first_minute, last_minute FROM daily_attendance WHERE \(condition.sql)",
                                        arguments: condition.arguments)
-        while let row = try rows.next() { recorded[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
-        return recorded
+        while let row = try rows.next() {
+            spans[try row.decode(atIndex: 0)] = DaySpan(firstMinute: try row.decode(atIndex: 2), lastMinute: try row.decode(atIndex: 3),
+                                                        recorded: try row.decode(atIndex: 1))
+        }
+        return spans
     }
 
     /// The sums of a span the core needs for its carry: two aggregate queries.

@@ -54,6 +54,11 @@ public struct AppDatabase: Sendable {
     init(writer: any DatabaseWriter, fresh: Settings) throws {
         self.writer = writer
         try Migrations.migrator.migrate(writer)
+        // The cache gained its first and last minutes after databases were in use: a
+        // cache without them is rebuilt from the raw heartbeats, once.
+        if try writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM daily_attendance WHERE first_minute IS NULL)") }) == true {
+            try writer.write { db in try Self.rebuildDailyCache(db) }
+        }
         let seeded = try writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM settings) AND EXISTS (SELECT 1 FROM schedule)") ?? false
         }
@@ -89,8 +94,9 @@ public struct AppDatabase: Sendable {
                 """)
             let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
             let bump = try db.cachedStatement(sql: """
-                INSERT INTO daily_attendance (date, minutes) VALUES (?, 1)
-                ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1
+                INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?1, 1, ?2, ?2)
+                ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1,
+                    first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)
                 """)
             var result = IngestResult(accepted: 0, duplicates: 0)
             for beat in beats {
@@ -102,7 +108,7 @@ public struct AppDatabase: Sendable {
                 result.accepted += 1
                 // The first host in a minute makes it recorded; later hosts change nothing.
                 if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
-                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute)])
+                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute), beat.minute])
                 }
             }
             return result
@@ -136,7 +142,17 @@ public struct AppDatabase: Sendable {
 
     /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
     public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
-        try writer.read { db in try Self.recordedMap(db, DateBounds(from...to)) }
+        try writer.read { db in try Self.spans(db, DateBounds(from...to)).mapValues(\.recorded) }
+    }
+
+    /// The distinct recorded minutes of one local date, from the raw heartbeats (for its
+    /// sessions: one date's minutes, found through the heartbeat table's minute index).
+    public func recordedMinutesOf(_ date: LocalDate) throws -> [Int64] {
+        try writer.read { db in
+            let zone = try Self.zone(db)
+            return try Int64.fetchAll(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
+                                      arguments: [zone.firstMinute(of: date), zone.firstMinute(of: date.adding(days: 1))])
+        }
     }
 
     /// Recomputes `daily_attendance` from the raw heartbeats in the configured zone.
@@ -145,29 +161,39 @@ public struct AppDatabase: Sendable {
     }
 
     static func rebuildDailyCache(_ db: Database) throws {
-        let counts = try recount(db)
+        let spans = try recount(db)
         try db.execute(sql: "DELETE FROM daily_attendance")
-        let insert = try db.cachedStatement(sql: "INSERT INTO daily_attendance (date, minutes) VALUES (?, ?)")
-        for (date, minutes) in counts {
-            try insert.execute(arguments: [date, minutes])
+        let insert = try db.cachedStatement(sql: "INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?, ?, ?, ?)")
+        for (date, span) in spans {
+            try insert.execute(arguments: [date, span.recorded, span.firstMinute, span.lastMinute])
         }
     }
 
-    /// Distinct recorded minutes per local date, computed from the raw heartbeats.
-    static func recount(_ db: Database) throws -> [LocalDate: Int] {
+    /// Per local date, the distinct recorded minutes and the first and last of them,
+    /// computed from the raw heartbeats.
+    static func recount(_ db: Database) throws -> [LocalDate: DaySpan] {
         let zone = try zone(db)
-        var counts: [LocalDate: Int] = [:]
-        let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat")
+        var spans: [LocalDate: DaySpan] = [:]
+        // In order, so each date's first minute comes first and its last one last.
+        let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat ORDER BY minute")
         while let minute = try minutes.next() {
-            counts[zone.localDate(ofMinute: minute), default: 0] += 1
+            let date = zone.localDate(ofMinute: minute)
+            if var span = spans[date] {
+                span.lastMinute = minute
+                span.recorded += 1
+                spans[date] = span
+            } else {
+                spans[date] = DaySpan(firstMinute: minute, lastMinute: minute, recorded: 1)
+            }
         }
-        return counts
+        return spans
     }
 
-    /// Whether the cache equals a recomputation from the raw heartbeats (rule 8).
+    /// Whether the cache (counts, first and last minutes) equals a recomputation from the
+    /// raw heartbeats (rule 8).
     public func dailyCacheIsConsistent() throws -> Bool {
         try writer.read { db in
-            try Self.recordedMap(db, nil) == Self.recount(db)
+            try Self.spans(db, nil) == Self.recount(db)
         }
     }
 }

@@ -134,6 +134,16 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4-day-span") { db in
+            try db.execute(sql: """
+                -- The first and last recorded minute (UTC minutes) of each local date, beside
+                -- its count: first start, last end and breaks without reading heartbeats.
+                -- Filled by rebuilding the cache from the raw heartbeats when the database
+                -- is opened (AppDatabase), since the local date needs the zone's rules.
+                ALTER TABLE daily_attendance ADD COLUMN first_minute INTEGER;
+                ALTER TABLE daily_attendance ADD COLUMN last_minute INTEGER;
+                """)
+        }
         return migrator
     }
 }

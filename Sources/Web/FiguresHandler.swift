@@ -7,9 +7,18 @@ enum FiguresHandler {
 
     struct DayBody: Encodable {
         let day: DayFigures
+        /// The zone the instants are shown in, with its offset at each.
+        let zone: Zone
+        /// `GET /api/days/{date}` adds the sessions; `/api/days` leaves them out.
+        var sessions: [Session]?
 
         enum CodingKeys: String, CodingKey {
             case date, recorded, correction, effective, expected, holiday, workingDay = "working_day", absence
+            case firstStart = "first_start", lastEnd = "last_end", breaks, sessions
+        }
+
+        struct SessionBody: Encodable {
+            let start: String, end: String, minutes: Int
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -22,6 +31,14 @@ enum FiguresHandler {
             try container.encode(day.holiday, forKey: .holiday)
             try container.encode(day.workingDay, forKey: .workingDay)
             try container.encode(day.absence.map(AbsenceHandler.Kind.init), forKey: .absence)
+            try container.encode(day.span.map { zone.rfc3339(minute: $0.firstStart) }, forKey: .firstStart)
+            try container.encode(day.span.map { zone.rfc3339(minute: $0.lastEnd) }, forKey: .lastEnd)
+            try container.encode(day.span?.breaks ?? 0, forKey: .breaks)
+            if let sessions {
+                try container.encode(sessions.map {
+                    SessionBody(start: zone.rfc3339(minute: $0.start), end: zone.rfc3339(minute: $0.end), minutes: $0.minutes)
+                }, forKey: .sessions)
+            }
         }
     }
 
@@ -62,7 +79,18 @@ enum FiguresHandler {
             throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
         }
         try Input.range(from, to, maxDays: maxDays)
-        return .json(try app.database.ledger(from: from, to: to).days(from: from, to: to).map(DayBody.init))
+        let ledger = try app.database.ledger(from: from, to: to)
+        let zone = ledger.policy.settings.timezone
+        return .json(ledger.days(from: from, to: to).map { DayBody(day: $0, zone: zone) })
+    }
+
+    /// `GET /api/days/{date}`: the date's row and its sessions, read from the raw
+    /// heartbeats of that one date.
+    static func day(_ app: App, _: Request, _ captured: [String]) throws -> Response {
+        let date = try Input.date(captured[0], field: .date)
+        let ledger = try app.database.ledger(from: date, to: date)
+        return .json(DayBody(day: ledger.day(date), zone: ledger.policy.settings.timezone,
+                             sessions: Session.sessions(of: try app.database.recordedMinutesOf(date))))
     }
 
     static func balance(_ app: App, _ request: Request, _: [String]) throws -> Response {

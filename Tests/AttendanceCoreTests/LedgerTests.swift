@@ -104,3 +104,14 @@ func wholeLedger(_ policy: Policy, recorded: [LocalDate: Int], corrections: [Loc
         #expect(summary[1].delta == -480)
     }
 }
+
+extension Ledger {
+    /// A ledger from recorded counts alone (these tests are about the balance, not about
+    /// when the minutes lie): each day's span is made up around 08:00 UTC.
+    init(policy: Policy, start: LocalDate, recorded: [LocalDate: Int], corrections: [LocalDate: Int], before: SpanSums = .zero) {
+        let spans = recorded.mapValues { minutes in
+            DaySpan(firstMinute: 0, lastMinute: Int64(minutes - 1), recorded: minutes)
+        }
+        self.init(policy: policy, start: start, spans: spans, corrections: corrections, before: before)
+    }
+}

@@ -73,6 +73,28 @@ func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         #expect(try db.dailyCacheIsConsistent())
     }
 
+    /// A session across local midnight is split by day; two hosts taking turns give one
+    /// run of distinct minutes; the cache keeps each date's first and last minute.
+    @Test func daysKeepTheirFirstAndLastMinute() throws {
+        let db = try freshDatabase(zone: "Europe/Berlin")
+        let start = minute("2024-06-03T23:50:00+02:00")
+        // 23:50 … 00:09: laptop on even minutes, desktop on odd ones and on 23:55 too.
+        let beats = (0..<20).map { HeartbeatMinute(minute: start + Int64($0), host: $0 % 2 == 0 ? "laptop" : "desktop") }
+            + [HeartbeatMinute(minute: start + 5, host: "laptop")]
+        _ = try db.recordHeartbeats(beats.shuffled(), receivedAt: 0)
+        let monday = LocalDate("2024-06-03")!, tuesday = LocalDate("2024-06-04")!
+        let ledger = try db.ledger(from: monday, to: tuesday)
+        #expect(ledger.day(monday).span == DaySpan(firstMinute: start, lastMinute: start + 9, recorded: 10))
+        #expect(ledger.day(tuesday).span == DaySpan(firstMinute: start + 10, lastMinute: start + 19, recorded: 10))
+        #expect(try db.recordedMinutesOf(monday) == (0..<10).map { start + Int64($0) })
+        #expect(Session.sessions(of: try db.recordedMinutesOf(tuesday)) == [Session(firstMinute: start + 10, lastMinute: start + 19, minutes: 10)])
+        #expect(try db.dailyCacheIsConsistent())
+        // A back-filled earlier minute moves the first one.
+        _ = try db.recordHeartbeats([HeartbeatMinute(minute: start - 30, host: "laptop")], receivedAt: 1)
+        #expect(try db.ledger(from: monday, to: monday).day(monday).span?.firstMinute == start - 30)
+        #expect(try db.dailyCacheIsConsistent())
+    }
+
     /// Rule 10: the period starts on the day of the first start, with one schedule version
     /// from that day (Monday to Friday, 8 hours), opening balance 0, no vacation days.
     @Test func freshDatabaseStartsToday() throws {

@@ -3,8 +3,9 @@ import AttendanceCore
 import HTTPMessage
 import Storage
 
-/// `/corrections`: one row per day of a date range, and a form to set, change or remove
-/// a day's correction. The history of each day's corrections is shown under it.
+/// `/corrections`, shown as "Days": one row per day of a date range with its start and
+/// end, and a form to set, change or remove a day's correction. A correction's note shows
+/// in its row; the history of each day's corrections is under it.
 enum CorrectionsPage {
     /// The longest range one page shows.
     static let maxDays = 366
@@ -12,7 +13,9 @@ enum CorrectionsPage {
     struct HistoryEntry { let when: String; let what: String; let note: String? }
 
     struct Row {
-        let date, weekday, recorded, expected, effective, difference, differenceTone: String
+        let date, weekday, start, end, recorded, expected, effective, difference, differenceTone: String
+        /// The current correction's note.
+        let note: String?
         let correction: String?
         let holiday: String?
         /// `Vacation`, `Sick (half day)`, …
@@ -33,6 +36,11 @@ enum CorrectionsPage {
         let rows: [Row]
         let total: String
         let totalTone: String
+        let worked, expected: String
+        /// The last date the totals count (today, or the range's end when it is earlier);
+        /// nil when the range lies wholly after today.
+        let through: String?
+        let csvLink: String
         let formDate, formDuration, formNote: String
         let dateError, durationError, noteError: String?
     }
@@ -113,33 +121,46 @@ enum CorrectionsPage {
             status = 422
         }
         let ledger = try app.database.ledger(from: from, to: to)
+        let zone = ledger.policy.settings.timezone
         var history: [LocalDate: [HistoryEntry]] = [:]
         for record in try app.database.correctionHistory(from: from, to: to) {
             history[record.date, default: []].append(HistoryEntry(
-                when: rfc3339(record.createdAt).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC"),
+                when: DayText.moment(record.createdAt, in: zone),
                 what: record.minutes.map { "set to \(Format.duration($0))" } ?? "removed",
                 note: record.note.isEmpty ? nil : record.note))
         }
+        var notes: [LocalDate: String] = [:]
+        for correction in try app.database.corrections(from: from, to: to) where !correction.note.isEmpty {
+            notes[correction.date] = correction.note
+        }
         let days = ledger.days(from: from, to: to)
         let rows = days.map { day in
+            let times = DayText.startEnd(day, in: zone)
             let dayHistory = history[day.date] ?? []
             let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday", day.absence == nil ? nil : "absence",
                            day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside"].compactMap { $0 }
             return Row(date: day.date.description, weekday: day.date.weekday.rawValue.capitalized,
+                       start: times?.start ?? "", end: times?.end ?? "",
                        recorded: Format.duration(day.recorded), expected: Format.duration(day.expected),
                        effective: Format.duration(day.effective), difference: Format.signed(day.difference),
-                       differenceTone: Format.tone(day.difference), correction: day.correction.map(Format.duration),
+                       differenceTone: Format.tone(day.difference), note: day.correction == nil ? nil : notes[day.date],
+                       correction: day.correction.map(Format.duration),
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "))
         }
-        let total = ledger.totals(from: from, to: to).difference
+        // A day still to come is not a deficit: the totals stop at today.
+        let through = min(to, today)
+        let totals = through >= from ? ledger.totals(from: from, to: through) : .zero
         let model = Model(from: from.description, to: to.description, fromError: fromError, toError: toError, saved: saved,
-                          rows: rows, total: Format.signed(total), totalTone: Format.tone(total),
+                          rows: rows, total: Format.signed(totals.difference), totalTone: Format.tone(totals.difference),
+                          worked: Format.duration(totals.effective), expected: Format.duration(totals.expected),
+                          through: through >= from ? through.description : nil,
+                          csvLink: "/export/days.csv?from=\(from)&to=\(to)",
                           formDate: entry.date.isEmpty ? today.description : entry.date, formDuration: entry.duration,
                           formNote: entry.note, dateError: entry.errors[.date], durationError: entry.errors[.duration],
                           noteError: entry.errors[.note])
-        return pages.render("corrections", model, title: "Corrections", path: "/corrections", status: status)
+        return pages.render("corrections", model, title: "Days", path: "/corrections", status: status)
     }
 }

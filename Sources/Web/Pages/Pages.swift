@@ -33,8 +33,8 @@ public struct Pages: Sendable {
         let current: Bool
     }
 
-    static let navigation = [("/dashboard", "Dashboard"), ("/corrections", "Corrections"), ("/absences", "Absences"),
-                             ("/settings", "Settings")]
+    static let navigation = [("/dashboard", "Dashboard"), ("/corrections", "Days"), ("/absences", "Absences"),
+                             ("/report", "Report"), ("/settings", "Settings")]
 
     /// `template` rendered with `model`, inside the layout, as a complete HTML response.
     func render(_ template: String, _ model: Any, title: String, path: String, status: Int = 200,

@@ -1,0 +1,91 @@
+import AttendanceCore
+import HTTPMessage
+
+/// `/report?month=YYYY-MM`: the printable monthly timesheet — per day start, end, breaks,
+/// worked, expected, difference and remarks; the month's totals; the balance before and
+/// after it; vacation; lines to sign. Its print stylesheet fits any month on one A4 page.
+enum ReportPage {
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                             "October", "November", "December"]
+
+    struct Row {
+        let date, weekday, start, end, breaks, worked, expected, difference, tone, remark: String
+        let rowClass: String
+    }
+
+    struct Model {
+        let title, month, previous, next: String
+        let rows: [Row]
+        let worked, expected, difference, differenceTone: String
+        let countedThrough: String?
+        let balanceBefore, balanceBeforeDate, balanceAfter, balanceAfterDate, balanceAfterTone: String
+        let vacation: String?
+        let period: String
+        let csvLink: String
+    }
+
+    /// `YYYY-MM` as its first day; nil when it is no month.
+    static func month(_ text: String) -> LocalDate? {
+        guard text.utf8.count == 7 else { return nil }
+        return LocalDate(text + "-01")
+    }
+
+    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
+        let pages = try app.requirePages()
+        let settings = try app.database.settings()
+        let today = app.today(in: settings.timezone)
+        var first = LocalDate(year: today.year, month: today.month, day: 1)!
+        if let text = request.queryItems["month"], !text.isEmpty {
+            guard let chosen = month(text) else {
+                throw ValidationError(.from, "month \"\(text)\" is not a month in the form YYYY-MM")
+            }
+            first = chosen
+        }
+        let last = LocalDate(year: first.year, month: first.month, day: LocalDate.daysIn(month: first.month, year: first.year))!
+        let ledger = try app.database.ledger(from: first, to: last)
+        let zone = ledger.policy.settings.timezone
+        var notes: [LocalDate: String] = [:]
+        for correction in try app.database.corrections(from: first, to: last) where !correction.note.isEmpty {
+            notes[correction.date] = correction.note
+        }
+        let days = ledger.days(from: first, to: last)
+        let rows = days.map { day in
+            let times = DayText.startEnd(day, in: zone)
+            let classes = [day.workingDay ? nil : "off", day.holiday == nil && day.absence == nil ? nil : "absent",
+                           day.date > today ? "future" : nil].compactMap { $0 }
+            return Row(date: day.date.description, weekday: String(SettingsPage.weekdayNames[day.date.weekday]!.prefix(3)),
+                       start: times?.start ?? "", end: times?.end ?? "",
+                       breaks: day.span.map { Format.duration($0.breaks) } ?? "",
+                       worked: Format.duration(day.effective), expected: Format.duration(day.expected),
+                       difference: Format.signed(day.difference), tone: Format.tone(day.difference),
+                       remark: DayText.remarks(day, note: notes[day.date]).joined(separator: "; "),
+                       rowClass: classes.joined(separator: " "))
+        }
+        // The month's days up to today count; a day still to come is not a deficit.
+        let through = min(last, today)
+        let totals = through >= first ? ledger.totals(from: first, to: through) : .zero
+        let before = ledger.balance(asOf: first.adding(days: -1)).balance
+        let after = ledger.balance(asOf: max(first.adding(days: -1), through)).balance
+        var vacation: String?
+        if settings.vacationHalfDaysPerYear > 0 {
+            let absences = try app.database.absences(from: LocalDate(year: first.year, month: 1, day: 1), to: last)
+            let count = VacationCount(year: first.year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences,
+                                      today: through)
+            vacation = "\(Format.halfDays(count.takenHalves)) of \(Format.halfDays(count.allowanceHalves)) vacation days taken in \(first.year) through \(through), \(Format.halfDays(count.allowanceHalves - count.takenHalves)) left"
+        }
+        let previous = first.adding(days: -1), next = last.adding(days: 1)
+        func monthText(_ date: LocalDate) -> String { String(date.description.prefix(7)) }
+        let model = Model(
+            title: "\(monthNames[first.month - 1]) \(first.year)", month: monthText(first),
+            previous: monthText(previous), next: monthText(next), rows: rows,
+            worked: Format.duration(totals.effective), expected: Format.duration(totals.expected),
+            difference: Format.signed(totals.difference), differenceTone: Format.tone(totals.difference),
+            countedThrough: through < last ? (through >= first ? through.description : "") : nil,
+            balanceBefore: Format.signed(before), balanceBeforeDate: first.adding(days: -1).description,
+            balanceAfter: Format.signed(after), balanceAfterDate: max(first.adding(days: -1), through).description,
+            balanceAfterTone: Format.tone(after), vacation: vacation,
+            period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
+            csvLink: "/export/days.csv?from=\(first)&to=\(last)")
+        return pages.render("report", model, title: "Timesheet \(model.title)", path: "/report", script: true)
+    }
+}
