@@ -297,3 +297,47 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(try app.database.holidays().map(\.name) == ["Holiday"])
     }
 }
+
+/// The days view's totals, the day page, the report and the CSV, in-process.
+@Suite struct DayPagesTests {
+    /// "Now" is Monday 2024-06-03: June's totals count that day alone, not the 19
+    /// weekdays still to come.
+    @Test func theDaysViewCountsUpToToday() throws {
+        let page = html(send(try makePageApp(), "GET", "/corrections"))
+        #expect(page.contains(#"id="range-total">−8:00<"#))
+        #expect(page.contains("Through 2024-06-03"))
+        #expect(page.contains(#"href="/export/days.csv?from=2024-06-01&amp;to=2024-06-30""#) || page.contains("/export/days.csv?from=2024-06-01&to=2024-06-30"))
+        let may = html(send(try makePageApp(), "GET", "/corrections?from=2024-05-27&to=2024-06-02"))
+        #expect(may.contains(#"<td class="start">08:00</td>"#) && may.contains(#"<td class="end">17:00</td>"#))
+        #expect(may.contains(#"<a href="/days/2024-05-27">"#))
+    }
+
+    @Test func theDayPageAndTheReport() throws {
+        let app = try makePageApp()
+        let day = html(send(app, "GET", "/days/2024-05-28"))
+        #expect(day.contains(#"<rect class="session" x="480" y="6" width="540""#))  // 08:00–17:00 UTC
+        #expect(day.contains(#"id="first-start">08:00<"#) && day.contains(#"id="last-end">17:00<"#))
+        #expect(!day.contains("style="))
+        #expect(send(app, "GET", "/days/2024-02-30").status == 404)
+        let report = html(send(app, "GET", "/report?month=2024-05"))
+        #expect(report.contains("Timesheet May 2024"))
+        #expect(report.components(separatedBy: "<tr id=\"report-2024-").count == 32)
+        // 27–31 May, 9:00 worked against 8:00 each: +5:00.
+        #expect(report.contains(#"id="total-worked">45:00<"#) && report.contains(#"id="total-difference" class="positive">+5:00<"#))
+        #expect(report.contains(#"id="balance-after" class="positive">+5:00<"#))
+        #expect(send(app, "GET", "/report?month=2024-13").status == 422)
+    }
+
+    @Test func csvFieldsAreQuotedAndNeverFormulas() {
+        #expect(ExportCSV.field("plain") == "plain")
+        #expect(ExportCSV.field("a,b") == "\"a,b\"")
+        #expect(ExportCSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(ExportCSV.field("two\r\nlines") == "\"two\r\nlines\"")
+        #expect(ExportCSV.field("=1+2") == "'=1+2")
+        #expect(ExportCSV.field("@SUM(A1)") == "'@SUM(A1)")
+        #expect(ExportCSV.field("+49 30") == "'+49 30")
+        #expect(ExportCSV.field("-x") == "'-x")
+        #expect(ExportCSV.field("-14") == "-14")  // a negative number stays a number
+        #expect(ExportCSV.field("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
+    }
+}

@@ -366,8 +366,12 @@ def test_correction_added_changed_and_removed_through_the_corrections_page(site)
     submit(driver.find_element(By.ID, "correction-form"))
     row = driver.find_element(By.ID, f"day-{day}")
     assert row.find_element(By.CSS_SELECTOR, ".recorded").text == "9:00"
-    assert row.find_element(By.CSS_SELECTOR, ".correction").text == "4:00"
+    assert row.find_element(By.CSS_SELECTOR, ".correction").text.splitlines()[0] == "4:00"
+    # The note shows in the row, as text, without opening the history.
+    assert row.find_element(By.CSS_SELECTOR, ".correction-note").text == "dentist <b>bold</b>"
     assert row.find_element(By.CSS_SELECTOR, ".effective").text == "4:00"
+    # The day's start and end: 9:00 recorded from 09:00 local.
+    assert row.find_element(By.CSS_SELECTOR, ".start").text == "09:00" and row.find_element(By.CSS_SELECTOR, ".end").text == "18:00"
     assert minutes(row.find_element(By.CSS_SELECTOR, ".difference").text) == -240
     # Hand computation: Tuesday goes from +1:00 to −4:00.
     assert dashboard_balance(driver, stack) == setup.base - 300
