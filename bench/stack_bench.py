@@ -88,8 +88,11 @@ table("requests through nginx (wrk -t2 -c16, 10 s each)", ["route", "req/s", "p5
     ["POST /api/heartbeat (new minute each)", f"{ingest[0]:.0f}", f"{ingest[1]:.2f}", f"{ingest[2]:.2f}", ingest[3]],
     ["GET /api/ping (no-op)", f"{noop[0]:.0f}", f"{noop[1]:.2f}", f"{noop[2]:.2f}", noop[3]],
 ])
+ingest_ratio = ingest[0] / noop[0]
+print(f"ingest / no-op: {ingest_ratio:.2f} (goal: >= 0.60, same run)")
 print("goal: ingest >= 5000 req/s, p99 <= 10 ms")
-results.update(ingest_rps=round(ingest[0]), ingest_p99_ms=ingest[2], noop_rps=round(noop[0]), noop_p99_ms=noop[2])
+results.update(ingest_rps=round(ingest[0]), ingest_p99_ms=ingest[2], noop_rps=round(noop[0]), noop_p99_ms=noop[2],
+               ingest_noop_ratio=round(ingest_ratio, 2))
 
 # -- pages and a year of days, with 1 and then 10 years of history
 today = datetime.now(timezone.utc).date()

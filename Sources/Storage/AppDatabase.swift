@@ -25,6 +25,8 @@ public struct IngestResult: Sendable, Equatable, Codable {
 /// one transaction.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Heartbeat requests written together when they arrive together.
+    let ingest: GroupCommit<([HeartbeatMinute], Int64), IngestResult>
 
     /// Opens (creating and migrating if needed) the database file at `path`. WAL mode;
     /// `synchronous = NORMAL`, so a committed transaction survives a crash of the process
@@ -53,6 +55,9 @@ public struct AppDatabase: Sendable {
     /// opening a database that is set up changes nothing in it.
     init(writer: any DatabaseWriter, fresh: Settings) throws {
         self.writer = writer
+        ingest = GroupCommit { jobs in
+            try writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
+        }
         try Migrations.migrator.migrate(writer)
         // The cache gained its first and last minutes after databases were in use: a
         // cache without them is rebuilt from the raw heartbeats, once.
@@ -84,35 +89,39 @@ public struct AppDatabase: Sendable {
     // MARK: Heartbeats
 
     /// Stores heartbeats (a repeated (minute, host) is counted as a duplicate, not stored
-    /// again) and updates the daily cache in the same transaction: all or nothing.
+    /// again) and updates the daily cache in the same transaction: all or nothing. Returns
+    /// once that transaction is committed; requests arriving together share one
+    /// (`GroupCommit`).
     public func recordHeartbeats(_ beats: [HeartbeatMinute], receivedAt: Int64) throws -> IngestResult {
-        try writer.write { db in
-            let zone = try Self.zone(db)
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)
-                ON CONFLICT (minute, host) DO NOTHING
-                """)
-            let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
-            let bump = try db.cachedStatement(sql: """
-                INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?1, 1, ?2, ?2)
-                ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1,
-                    first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)
-                """)
-            var result = IngestResult(accepted: 0, duplicates: 0)
-            for beat in beats {
-                try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
-                guard db.changesCount == 1 else {
-                    result.duplicates += 1
-                    continue
-                }
-                result.accepted += 1
-                // The first host in a minute makes it recorded; later hosts change nothing.
-                if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
-                    try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute), beat.minute])
-                }
+        try ingest.run((beats, receivedAt))
+    }
+
+    static func recordHeartbeats(_ db: Database, _ beats: [HeartbeatMinute], receivedAt: Int64) throws -> IngestResult {
+        let zone = try Self.zone(db)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)
+            ON CONFLICT (minute, host) DO NOTHING
+            """)
+        let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
+        let bump = try db.cachedStatement(sql: """
+            INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?1, 1, ?2, ?2)
+            ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1,
+                first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)
+            """)
+        var result = IngestResult(accepted: 0, duplicates: 0)
+        for beat in beats {
+            try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
+            guard db.changesCount == 1 else {
+                result.duplicates += 1
+                continue
             }
-            return result
+            result.accepted += 1
+            // The first host in a minute makes it recorded; later hosts change nothing.
+            if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
+                try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute), beat.minute])
+            }
         }
+        return result
     }
 
     /// Heartbeat rows stored, for tests and diagnostics.

@@ -15,7 +15,9 @@ enum HeartbeatHandler {
         let now = app.config.now()
         let beats = try parse(request, now: now)
         let result = try app.database.recordHeartbeats(beats, receivedAt: now)
-        return .json(result)
+        // Two integers, written out: the busiest answer needs no encoder.
+        return Response(status: 200, headers: [("Content-Type", "application/json")],
+                        body: Array(#"{"accepted":\#(result.accepted),"duplicates":\#(result.duplicates)}"#.utf8))
     }
 
     /// Refuses the request unless it carries exactly `Bearer <token>`, compared in constant
