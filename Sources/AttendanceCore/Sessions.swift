@@ -71,15 +71,19 @@ extension Zone {
     /// The local wall-clock time of the start of `minute`: its date and minutes after
     /// local midnight as the clock shows them (a fall-back night shows 02:30 twice).
     public func wallClock(ofMinute minute: Int64) -> (date: LocalDate, minuteOfDay: Int) {
-        let local = minute * 60 + Int64(offsetSeconds(atMinute: minute))
+        wallClock(ofMinute: minute, offset: offsetSeconds(atMinute: minute))
+    }
+
+    func wallClock(ofMinute minute: Int64, offset: Int) -> (date: LocalDate, minuteOfDay: Int) {
+        let local = minute * 60 + Int64(offset)
         let day = floorDiv(local, 86_400)
         return (LocalDate(dayNumber: Int(day)), Int((local - day * 86_400) / 60))
     }
 
     /// RFC 3339 with the zone's offset at that instant: `2026-10-25T02:30:00+01:00`.
     public func rfc3339(minute: Int64) -> String {
-        let (date, minuteOfDay) = wallClock(ofMinute: minute)
         let offset = offsetSeconds(atMinute: minute)
+        let (date, minuteOfDay) = wallClock(ofMinute: minute, offset: offset)
         let sign = offset < 0 ? "-" : "+"
         let offsetMinutes = abs(offset) / 60
         return "\(date)T\(Self.two(minuteOfDay / 60)):\(Self.two(minuteOfDay % 60)):00\(sign)\(Self.two(offsetMinutes / 60)):\(Self.two(offsetMinutes % 60))"

@@ -332,3 +332,22 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(try app.database.holidays().count == 2)
     }
 }
+
+@Suite struct DaysJSONTests {
+    /// The days are written out by hand: any holiday name must come back as it went in.
+    @Test func textInDaysRowsIsEscaped() throws {
+        let app = try makeApp()
+        let name = "Quote \" back\\slash tab\t line\n bell\u{07} ü 😀 </script>"
+        _ = try app.database.setHoliday(LocalDate("2024-06-04")!, name: name)
+        let rows = jsonArray(send(app, "GET", "/api/days?from=2024-06-03&to=2024-06-04"))
+        #expect(rows.count == 2)
+        #expect(rows[1]["holiday"] as? String == name)
+        #expect(rows[0]["holiday"] is NSNull && rows[0]["first_start"] is NSNull)
+        #expect(Set(rows[0].keys) == ["absence", "breaks", "correction", "date", "effective", "expected", "first_start",
+                                      "holiday", "last_end", "recorded", "working_day"])
+        _ = post(app, "/api/heartbeat", #"{"timestamp":"2024-06-03T09:15:00+02:00"}"#)
+        let day = json(send(app, "GET", "/api/days/2024-06-03"))
+        #expect(day["first_start"] as? String == "2024-06-03T09:15:00+02:00" && day["last_end"] as? String == "2024-06-03T09:16:00+02:00")
+        #expect((day["sessions"] as? [[String: Any]])?.first?["minutes"] as? Int == 1)
+    }
+}
