@@ -4,6 +4,8 @@ public struct DayFigures: Sendable, Equatable {
     public var recorded: Int
     /// The current correction's minutes, or nil when none applies.
     public var correction: Int?
+    /// The current correction's note; nil without a correction or with an empty note.
+    public var correctionNote: String?
     public var effective: Int
     public var expected: Int
     public var holiday: String?
@@ -92,6 +94,8 @@ public struct Ledger: Sendable {
     public var spans: [LocalDate: DaySpan]
     /// Current corrections' minutes per date of the window (superseded and removed ones left out).
     public var corrections: [LocalDate: Int]
+    /// The notes of those corrections that have one.
+    public var correctionNotes: [LocalDate: String]
     /// Totals of the period's dates before `start`.
     public let carry: Totals
 
@@ -104,7 +108,8 @@ public struct Ledger: Sendable {
     /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
     /// policy's holidays and absences must cover that span and the window.
     public init(policy: Policy, start: LocalDate, spans: [LocalDate: DaySpan], corrections: [LocalDate: Int],
-                before: SpanSums = .zero) {
+                correctionNotes: [LocalDate: String] = [:], before: SpanSums = .zero) {
+        self.correctionNotes = correctionNotes
         self.policy = policy
         self.start = start
         self.spans = spans
@@ -118,6 +123,7 @@ public struct Ledger: Sendable {
 
     public func day(_ date: LocalDate) -> DayFigures {
         DayFigures(date: date, recorded: recorded[date] ?? 0, correction: corrections[date],
+                   correctionNote: corrections[date] == nil ? nil : correctionNotes[date],
                    effective: effective(on: date), expected: policy.expected(on: date),
                    holiday: policy.holidays[date], absence: policy.absences[date], span: spans[date],
                    workingDay: policy.isWorkingDay(date),

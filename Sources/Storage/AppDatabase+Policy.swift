@@ -191,9 +191,13 @@ extension AppDatabase {
             for absence in try Self.absences(db, covered) { absences[absence.date] = absence }
             let window = DateBounds(from: from, to: to)
             var corrections: [LocalDate: Int] = [:]
-            for correction in try Self.currentCorrections(db, window) { corrections[correction.date] = correction.minutes }
+            var notes: [LocalDate: String] = [:]
+            for correction in try Self.currentCorrections(db, window) {
+                corrections[correction.date] = correction.minutes
+                if !correction.note.isEmpty { notes[correction.date] = correction.note }
+            }
             return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
-                          start: from, spans: try Self.spans(db, window), corrections: corrections,
+                          start: from, spans: try Self.spans(db, window), corrections: corrections, correctionNotes: notes,
                           before: try carrySpan.map { try Self.sums(db, $0) } ?? .zero)
         }
     }

@@ -128,8 +128,13 @@ enum AbsenceHandler {
     static func vacationCount(_ app: App, year text: String?) throws -> VacationCount {
         let settings = try app.database.settings()
         let today = app.today(in: settings.timezone)
-        let year = try Input.year(text, current: today.year)
+        return try vacationCount(app, settings: settings, year: Input.year(text, current: today.year), asOf: today)
+    }
+
+    /// Rule 7a for `year`, with `asOf` standing for today: the one place a count is made
+    /// (the API, the absences page, the dashboard's card, the timesheet).
+    static func vacationCount(_ app: App, settings: Settings, year: Int, asOf: LocalDate) throws -> VacationCount {
         let absences = try app.database.absences(from: LocalDate(year: year, month: 1, day: 1), to: LocalDate(year: year, month: 12, day: 31))
-        return VacationCount(year: year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences, today: today)
+        return VacationCount(year: year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences, today: asOf)
     }
 }

@@ -129,10 +129,6 @@ enum CorrectionsPage {
                 what: record.minutes.map { "set to \(Format.duration($0))" } ?? "removed",
                 note: record.note.isEmpty ? nil : record.note))
         }
-        var notes: [LocalDate: String] = [:]
-        for correction in try app.database.corrections(from: from, to: to) where !correction.note.isEmpty {
-            notes[correction.date] = correction.note
-        }
         let days = ledger.days(from: from, to: to)
         let rows = days.map { day in
             let times = DayText.startEnd(day, in: zone)
@@ -143,7 +139,7 @@ enum CorrectionsPage {
                        start: times?.start ?? "", end: times?.end ?? "",
                        recorded: Format.duration(day.recorded), expected: Format.duration(day.expected),
                        effective: Format.duration(day.effective), difference: Format.signed(day.difference),
-                       differenceTone: Format.tone(day.difference), note: day.correction == nil ? nil : notes[day.date],
+                       differenceTone: Format.tone(day.difference), note: day.correctionNote,
                        correction: day.correction.map(Format.duration),
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,

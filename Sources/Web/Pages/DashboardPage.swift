@@ -85,14 +85,12 @@ enum DashboardPage {
             year: today.year, months: months,
             chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
             vacation: try vacation(app, settings: settings, today: today))
-        return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true)
+        return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true, charts: true)
     }
 
     static func vacation(_ app: App, settings: Settings, today: LocalDate) throws -> Vacation? {
         guard settings.vacationHalfDaysPerYear > 0 else { return nil }
-        let absences = try app.database.absences(from: LocalDate(year: today.year, month: 1, day: 1),
-                                                 to: LocalDate(year: today.year, month: 12, day: 31))
-        let count = VacationCount(year: today.year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences, today: today)
+        let count = try AbsenceHandler.vacationCount(app, settings: settings, year: today.year, asOf: today)
         return Vacation(year: today.year, allowance: Format.halfDays(count.allowanceHalves), taken: Format.halfDays(count.takenHalves),
                         planned: Format.halfDays(count.plannedHalves), remaining: Format.halfDays(count.remainingHalves),
                         tone: count.remainingHalves < 0 ? "negative" : "zero")

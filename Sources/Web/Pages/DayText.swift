@@ -21,9 +21,9 @@ enum DayText {
     }
 
     /// What a day's remark says: the absence, the holiday, the correction's note.
-    static func remarks(_ day: DayFigures, note: String?) -> [String] {
+    static func remarks(_ day: DayFigures) -> [String] {
         [day.absence.map(AbsencesPage.describe), day.holiday.map { "Holiday: \($0)" },
-         day.correction.map { minutes in "Corrected to \(Format.duration(minutes))" + (note.map { ": \($0)" } ?? "") }]
+         day.correction.map { minutes in "Corrected to \(Format.duration(minutes))" + (day.correctionNote.map { ": \($0)" } ?? "") }]
             .compactMap { $0 }
     }
 }

@@ -18,8 +18,6 @@ enum ExportCSV {
         try Input.range(from, to, maxDays: FiguresHandler.maxDays)
         let ledger = try app.database.ledger(from: from, to: to)
         let zone = ledger.policy.settings.timezone
-        var notes: [LocalDate: String] = [:]
-        for correction in try app.database.corrections(from: from, to: to) { notes[correction.date] = correction.note }
         var lines = [header]
         for day in ledger.days(from: from, to: to) {
             let times = DayText.startEnd(day, in: zone)
@@ -27,7 +25,7 @@ enum ExportCSV {
                           day.span.map { String($0.breaks) } ?? "", String(day.recorded), day.correction.map(String.init) ?? "",
                           String(day.effective), String(day.expected), String(day.difference),
                           day.absence?.kind.rawValue ?? "", day.absence.map { $0.halfDay ? "true" : "false" } ?? "",
-                          day.holiday ?? "", day.correction == nil ? "" : notes[day.date] ?? ""])
+                          day.holiday ?? "", day.correctionNote ?? ""])
         }
         let text = lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         return Response(status: 200, headers: [

@@ -24,7 +24,10 @@ public struct Pages: Sendable {
         let title: String
         let body: String
         let nav: [NavItem]
+        /// `app.js` (the charts, the Print button).
         let script: Bool
+        /// Chart.js, for the pages that draw charts.
+        let charts: Bool
     }
 
     struct NavItem {
@@ -38,10 +41,10 @@ public struct Pages: Sendable {
 
     /// `template` rendered with `model`, inside the layout, as a complete HTML response.
     func render(_ template: String, _ model: Any, title: String, path: String, status: Int = 200,
-                script: Bool = false) -> Response {
+                script: Bool = false, charts: Bool = false) -> Response {
         let body = library.render(model, withTemplate: template) ?? ""
         let nav = Self.navigation.map { NavItem(href: $0.0, label: $0.1, current: $0.0 == path) }
-        let page = library.render(Layout(title: title, body: body, nav: nav, script: script), withTemplate: "layout") ?? body
+        let page = library.render(Layout(title: title, body: body, nav: nav, script: script, charts: charts), withTemplate: "layout") ?? body
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
                         body: Array(page.utf8))
     }

@@ -44,10 +44,6 @@ enum ReportPage {
         let last = LocalDate(year: first.year, month: first.month, day: LocalDate.daysIn(month: first.month, year: first.year))!
         let ledger = try app.database.ledger(from: first, to: last)
         let zone = ledger.policy.settings.timezone
-        var notes: [LocalDate: String] = [:]
-        for correction in try app.database.corrections(from: first, to: last) where !correction.note.isEmpty {
-            notes[correction.date] = correction.note
-        }
         let days = ledger.days(from: first, to: last)
         let rows = days.map { day in
             let times = DayText.startEnd(day, in: zone)
@@ -58,7 +54,7 @@ enum ReportPage {
                        breaks: day.span.map { Format.duration($0.breaks) } ?? "",
                        worked: Format.duration(day.effective), expected: Format.duration(day.expected),
                        difference: Format.signed(day.difference), tone: Format.tone(day.difference),
-                       remark: DayText.remarks(day, note: notes[day.date]).joined(separator: "; "),
+                       remark: DayText.remarks(day).joined(separator: "; "),
                        rowClass: classes.joined(separator: " "))
         }
         // The month's days up to today count; a day still to come is not a deficit.
@@ -68,9 +64,7 @@ enum ReportPage {
         let after = ledger.balance(asOf: max(first.adding(days: -1), through)).balance
         var vacation: String?
         if settings.vacationHalfDaysPerYear > 0 {
-            let absences = try app.database.absences(from: LocalDate(year: first.year, month: 1, day: 1), to: last)
-            let count = VacationCount(year: first.year, allowanceHalves: settings.vacationHalfDaysPerYear, absences: absences,
-                                      today: through)
+            let count = try AbsenceHandler.vacationCount(app, settings: settings, year: first.year, asOf: through)
             vacation = "\(Format.halfDays(count.takenHalves)) of \(Format.halfDays(count.allowanceHalves)) vacation days taken in \(first.year) through \(through), \(Format.halfDays(count.allowanceHalves - count.takenHalves)) left"
         }
         let previous = first.adding(days: -1), next = last.adding(days: 1)
