@@ -31,8 +31,8 @@ public struct AppDatabase: Sendable {
     /// Opens (creating and migrating if needed) the database file at `path`. WAL mode;
     /// `synchronous = NORMAL`, so a committed transaction survives a crash of the process
     /// (not necessarily of the OS); writers wait up to 5 s for each other. Each connection
-    /// caches at most 1 MiB of pages, and there are at most 4 readers (one per accept
-    /// thread): memory stays small whatever the database's size. A new database gets
+    /// caches at most 1 MiB of pages, and there are at most 4 readers (pages beyond
+    /// that wait for one): memory stays small whatever the database's size. A new database gets
     /// `fresh`'s settings and a first schedule version from its period's start (rule 10).
     public static func open(path: String, fresh: Settings) throws -> AppDatabase {
         var configuration = Configuration()
@@ -144,7 +144,7 @@ public struct AppDatabase: Sendable {
 
     /// The zone alone, for the heartbeat path: one column instead of the whole row.
     static func zone(_ db: Database) throws -> Zone {
-        Zone.resolving(try String.fetchOne(db, sql: "SELECT timezone FROM settings WHERE id = 1") ?? "UTC")
+        Zone.resolving(try String.fetchOne(db.cachedStatement(sql: "SELECT timezone FROM settings WHERE id = 1")) ?? "UTC")
     }
 
     // MARK: Daily cache

@@ -42,7 +42,7 @@ enum HeartbeatHandler {
         var heartbeats: [Item]?
     }
 
-    struct Item: Decodable {
+    struct Item: Decodable, Equatable {
         var timestamp: String?
         var host: String?
     }
@@ -51,6 +51,9 @@ enum HeartbeatHandler {
     static func parse(_ request: Request, now: Int64) throws -> [HeartbeatMinute] {
         if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             return [HeartbeatMinute(minute: floorDiv60(now), host: "")]
+        }
+        if let item = plainItem(request.body) {
+            return [try heartbeat(item, now: now, label: "heartbeat")]
         }
         let parsed = try request.decodeJSON(Body.self)
         guard let items = parsed.heartbeats else {
@@ -62,6 +65,55 @@ enum HeartbeatHandler {
         return try items.enumerated().map { index, item in
             try heartbeat(item, now: now, label: "heartbeats[\(index)]")
         }
+    }
+
+    /// The body the agent sends every minute, `{"host":"…","timestamp":"…"}` (either key
+    /// optional, in either order, whitespace allowed), read without a JSON decoder when its
+    /// strings hold no escapes and no control characters — which makes them literal text.
+    /// Anything else is nil and goes through `JSONDecoder`, which then decides; for the
+    /// bodies read here both give the same item (see the fuzz tests).
+    static func plainItem(_ body: [UInt8]) -> Item? {
+        var index = 0
+        func skipSpace() {
+            while index < body.count, body[index] == 0x20 || body[index] == 0x09 || body[index] == 0x0A || body[index] == 0x0D {
+                index += 1
+            }
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard index < body.count, body[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        func plainString() -> String? {
+            guard expect(0x22) else { return nil }
+            let start = index
+            while index < body.count, body[index] != 0x22 {
+                guard body[index] >= 0x20, body[index] != 0x5C else { return nil }
+                index += 1
+            }
+            guard index < body.count else { return nil }
+            defer { index += 1 }
+            return String(validating: body[start..<index], as: UTF8.self)
+        }
+        var item = Item()
+        guard expect(0x7B) else { return nil }
+        skipSpace()
+        if index < body.count, body[index] == 0x7D {
+            index += 1
+        } else {
+            repeat {
+                guard let key = plainString(), expect(0x3A), let value = plainString() else { return nil }
+                switch key {
+                case "timestamp" where item.timestamp == nil: item.timestamp = value
+                case "host" where item.host == nil: item.host = value
+                default: return nil
+                }
+            } while expect(0x2C)
+            guard expect(0x7D) else { return nil }
+        }
+        skipSpace()
+        return index == body.count ? item : nil
     }
 
     static func heartbeat(_ item: Item, now: Int64, label: String) throws -> HeartbeatMinute {

@@ -118,4 +118,41 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(FastCGIParams.headerSafe(random(&g)).unicodeScalars.allSatisfy { $0 != "\r" && $0 != "\n" })
         }
     }
+
+    /// The heartbeat body read without a decoder gives exactly what `JSONDecoder` gives,
+    /// whenever it reads one at all; and it does read the agent's and the usual shapes.
+    @Test func plainHeartbeatBodiesReadAsTheDecoderReadsThem() throws {
+        let pieces = ["{", "}", "\"host\"", "\"timestamp\"", "\"heartbeats\"", "\"x\"", ":", ",", " ", "\n", "\"\"",
+                      "\"laptop\"", "\"2024-06-03T09:00:00Z\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"é\"", "null", "1", "[]",
+                      "\"\u{1}\"", "\"\\\\\""]
+        var g = SeededGenerator(state: 11)
+        var read = 0
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                // a well-formed object of some of the pieces, sometimes broken
+                let pairs = (0..<Int.random(in: 0..<4, using: &g)).map { _ in
+                    [pieces[2], pieces[3], pieces[5], pieces[10]].randomElement(using: &g)! + ":" +
+                        pieces[10...].randomElement(using: &g)!
+                }
+                bytes = Array(("{" + pairs.joined(separator: [",", " , ", ",\n"].randomElement(using: &g)!) + "}").utf8)
+                if Bool.random(using: &g) { bytes.insert(UInt8.random(in: 0...255, using: &g), at: Int.random(in: 0...bytes.count, using: &g)) }
+            } else {
+                bytes = Array((0..<Int.random(in: 1..<9, using: &g)).map { _ in pieces.randomElement(using: &g)! }.joined().utf8)
+            }
+            let decoded = try? JSONDecoder().decode(HeartbeatHandler.Body.self, from: Data(bytes))
+            guard let plain = HeartbeatHandler.plainItem(bytes) else { continue }
+            read += 1
+            #expect(decoded != nil && decoded?.heartbeats == nil, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(HeartbeatHandler.Item(timestamp: decoded?.timestamp, host: decoded?.host) == plain,
+                    "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(read > 1000)
+        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"laptop","timestamp":"2024-06-03T09:00:00+02:00"}"#.utf8))
+                == HeartbeatHandler.Item(timestamp: "2024-06-03T09:00:00+02:00", host: "laptop"))
+        #expect(HeartbeatHandler.plainItem(Array(#" { "timestamp" : "2024-06-03T09:00:00Z" } "#.utf8))
+                == HeartbeatHandler.Item(timestamp: "2024-06-03T09:00:00Z", host: nil))
+        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"a\"b"}"#.utf8)) == nil)
+        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"a","host":"b"}"#.utf8)) == nil)
+    }
 }
