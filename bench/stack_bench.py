@@ -3,7 +3,10 @@
 starts them): heartbeat ingest next to a no-op route, the dashboard and a year of
 /api/days with 1 and 10 years of history, the responder's memory, a cold start.
 
-usage: stack_bench.py URL TOKEN DATA_DIR RESPONDER_BINARY"""
+usage: stack_bench.py URL TOKEN DATA_DIR RESPONDER_BINARY [BASELINE_URL]
+
+BASELINE_URL: the same stack running the responder from before the day fields
+(bench/baseline), given the same history; a year of /api/days is timed on both, in turn."""
 import json
 import os
 import re
@@ -17,16 +20,17 @@ from pathlib import Path
 import requests
 
 URL, TOKEN, DATA_DIR, RESPONDER = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4]
+BASELINE_URL = sys.argv[5] if len(sys.argv) > 5 else None
 HERE = Path(__file__).resolve().parent
 results = {}
 
 
-def wrk(path, seconds, threads, connections, script=None):
+def wrk(path, seconds, threads, connections, script=None, url=URL):
     """req/s, p50 ms, p99 ms and non-2xx count of one wrk run."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(HERE / script)]
-    out = subprocess.run(command + [URL + path], capture_output=True, text=True, check=True,
+    out = subprocess.run(command + [url + path], capture_output=True, text=True, check=True,
                          env=dict(os.environ, BENCH_TOKEN=TOKEN)).stdout
 
     def latency(label):
@@ -47,14 +51,14 @@ def rss_mb(field):
     return int(re.search(rf"^{field}:\s+(\d+) kB", status, re.M).group(1)) / 1024
 
 
-def load_years(first_day, last_day):
+def load_years(first_day, last_day, url=URL):
     """8 h (09:00–17:00 UTC) on every weekday of [first_day, last_day], by the batch API."""
     batch, day, sent = [], first_day, 0
     session = requests.Session()
     headers = {"Authorization": f"Bearer {TOKEN}"}
 
     def flush():
-        response = session.post(URL + "/api/heartbeat", json={"heartbeats": batch}, headers=headers, timeout=120)
+        response = session.post(url + "/api/heartbeat", json={"heartbeats": batch}, headers=headers, timeout=120)
         assert response.status_code == 200, response.text
 
     while day <= last_day:
@@ -101,15 +105,31 @@ rows = []
 for years in (1, 10):
     first = today - timedelta(days=365 * years)
     started = time.time()
-    loaded = load_years(first, today - timedelta(days=1) if years == 1 else year_ago - timedelta(days=1))
-    requests.post(URL + "/api/settings", json={"period_start": first.isoformat(), "timezone": "UTC"}).raise_for_status()
+    last = today - timedelta(days=1) if years == 1 else year_ago - timedelta(days=1)
+    loaded = 0
+    for url in [URL] + ([BASELINE_URL] if BASELINE_URL else []):
+        loaded = load_years(first, last, url)
+        requests.post(url + "/api/settings", json={"period_start": first.isoformat(), "timezone": "UTC"}).raise_for_status()
     load_seconds = time.time() - started
     for label, path in (("GET /dashboard", "/dashboard"),
                         ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
+        key = "dashboard" if "dashboard" in path else "days"
+        if key == "days" and BASELINE_URL:
+            # now, before, now, before: the two responders take turns on the same machine
+            runs = {URL: [], BASELINE_URL: []}
+            for url in [URL, BASELINE_URL, URL, BASELINE_URL]:
+                runs[url].append(wrk(path, 5, 1, 1, url=url))
+            for url, name in ((URL, label), (BASELINE_URL, label + " before the day fields")):
+                assert all(run[3] == 0 for run in runs[url]), f"{url}{path} answered errors"
+                rate, p50, p99 = (sum(run[i] for run in runs[url]) / 2 for i in range(3))
+                rows.append([f"{name}, {years} y of history", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
+                results[f"{key}{'' if url == URL else '_before'}_{years}y_p50_ms"] = round(p50, 2)
+                if url == URL:
+                    results[f"{key}_{years}y_p99_ms"] = round(p99, 2)
+            continue
         rate, p50, p99, bad = wrk(path, 5, 1, 1)
         assert bad == 0, f"{path} answered errors"
         rows.append([f"{label}, {years} y of history", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
-        key = "dashboard" if "dashboard" in path else "days"
         results[f"{key}_{years}y_p50_ms"] = p50
         results[f"{key}_{years}y_p99_ms"] = p99
     print(f"(loaded {loaded} heartbeats for {years} y in {load_seconds:.0f} s)")
@@ -138,6 +158,11 @@ table("reading through nginx (wrk -t1 -c1, 5 s each)", ["request", "median ms", 
 ratio = results["dashboard_10y_p50_ms"] / results["dashboard_1y_p50_ms"]
 results["dashboard_10y_1y_ratio"] = round(ratio, 2)
 print(f"dashboard 10 y / 1 y median: {ratio:.2f} (goal: median <= 2 ms at 10 y, ratio <= 1.5)")
+if BASELINE_URL:
+    for years in (1, 10):
+        before = results[f"days_{years}y_p50_ms"] / results[f"days_before_{years}y_p50_ms"]
+        results[f"days_fields_{years}y_ratio"] = round(before, 2)
+        print(f"a year of /api/days with first start, last end, breaks / before them, {years} y median: {before:.2f} (goal: <= 1.2)")
 for key in ("dashboard", "days"):
     policy_ratio = results[f"{key}_10y_policy_p50_ms"] / results[f"{key}_10y_p50_ms"]
     results[f"{key}_policy_ratio"] = round(policy_ratio, 2)
