@@ -44,7 +44,10 @@ let package = Package(
 
         // MARK: The heartbeat agent: libcurl, a queue file, no Foundation.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Agent", dependencies: ["CCurl"]),
+        // logind over D-Bus (sd-bus), and the X screen-saver extension loaded at run time.
+        .systemLibrary(name: "CLogind", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CXScreenSaver", providers: [.apt(["libxss-dev"])]),
+        .target(name: "Agent", dependencies: ["CCurl", "CLogind", "CXScreenSaver"]),
         .executableTarget(name: "attendance-agent", dependencies: [
             "Agent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

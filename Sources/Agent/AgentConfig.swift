@@ -12,6 +12,7 @@ public struct AgentPaths: Sendable {
     public var runLock: String { stateDirectory + "/run.lock" }
     public var queueLock: String { stateDirectory + "/queue.lock" }
     public var statusFile: String { stateDirectory + "/status" }
+    public var heldFile: String { stateDirectory + "/held" }
 
     /// `~/.config/attendance/agent.conf`, `~/.local/state/attendance/`, `~/.heartbeat_agent.log`
     /// (XDG_CONFIG_HOME and XDG_STATE_HOME are honoured).
@@ -30,16 +31,23 @@ public struct AgentPaths: Sendable {
 public struct AgentConfig: Sendable, Equatable {
     public var url: String
     public var token: String
+    /// IDLE_MINUTES: a run sends nothing after this long without input, or with the screen
+    /// locked (0: off).
+    public var idleMinutes: Int
+    /// DISPLAY: an X display to ask for the time since the last input, besides logind.
+    public var display: String?
 
-    public init(url: String, token: String) {
+    public init(url: String, token: String, idleMinutes: Int = 10, display: String? = nil) {
         self.url = url
         self.token = token
+        self.idleMinutes = idleMinutes
+        self.display = display
     }
 
     /// The configuration, or an error that says what to set and where.
     public static func load(environment: [String: String], paths: AgentPaths) throws(AgentError) -> AgentConfig {
         var values = FileText.read(paths.configFile).map(parse) ?? [:]
-        for key in ["HEARTBEAT_URL", "BEARER_TOKEN"] {
+        for key in ["HEARTBEAT_URL", "BEARER_TOKEN", "IDLE_MINUTES", "DISPLAY"] {
             if let value = environment[key], !value.isEmpty { values[key] = value }
         }
         guard let url = values["HEARTBEAT_URL"], let token = values["BEARER_TOKEN"] else {
@@ -52,7 +60,18 @@ public struct AgentConfig: Sendable, Equatable {
         guard !token.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) else {
             throw .configuration("BEARER_TOKEN must not contain spaces or line breaks")
         }
-        return AgentConfig(url: url, token: token)
+        guard !token.isEmpty else {
+            throw .configuration("BEARER_TOKEN is empty: set it to the server's token (attendance-agent setup --token-file FILE)")
+        }
+        var idleMinutes = 10
+        if let text = values["IDLE_MINUTES"] {
+            guard let minutes = Int(text), (0...1440).contains(minutes) else {
+                throw .configuration("IDLE_MINUTES must be a whole number of minutes from 0 (off) to 1440, not \"\(text)\"")
+            }
+            idleMinutes = minutes
+        }
+        return AgentConfig(url: url, token: token, idleMinutes: idleMinutes,
+                           display: values["DISPLAY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     static func parse(_ text: String) -> [String: String] {

@@ -21,7 +21,9 @@ public struct AgentLog: Sendable {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let line = Array("\(Clock.rfc3339(now)) \(message)\n".utf8)
+        // One line each, bounded, and never a NUL or another control character.
+        let clean = message.utf8.prefix(2000).map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 }
+        let line = Array("\(Clock.rfc3339(now)) ".utf8) + clean + [0x0A]
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }
@@ -43,6 +45,6 @@ public enum Clock {
     public static func hostname() -> String {
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count - 1) == 0 else { return "" }
-        return String(cString: name)
+        return FileText.text(name)
     }
 }

@@ -1,15 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a run ended; each has its exit code (documented in the README).
 public enum Outcome: Equatable, Sendable {
-    /// The heartbeat (and any queue) reached the server.
+    /// The heartbeat (and any queue) reached the server, or there was nothing to send
+    /// (the user is away, or the minute is held until it is known whether they left).
     case delivered
     /// Another run holds the lock; the heartbeat waits in the queue for the next run.
     case handedOver
-    /// No answer or a 5xx: queued for the next run.
+    /// No answer, a 5xx, a 408/429/413, or a 200 that is not Attendance's: queued.
     case queued(String)
     /// The server refused the token or the URL (401/403/404/405): queued, to be fixed.
     case refused(String)
     /// The server refused the heartbeat itself (another 4xx): logged and dropped.
     case dropped(String)
+    /// The state folder cannot be written: nothing can be queued. The minute was sent
+    /// directly (`delivered`) or is lost.
+    case withoutState(String, delivered: Bool)
 
     public var exitCode: Int32 {
         switch self {
@@ -17,8 +25,23 @@ public enum Outcome: Equatable, Sendable {
         case .queued: return 75
         case .refused: return 77
         case .dropped: return 65
+        case .withoutState(_, let delivered): return delivered ? 0 : 75
         }
     }
+}
+
+/// What one answer means for the heartbeats it was about.
+public enum Answer: Equatable, Sendable {
+    /// A 200 whose `accepted` and `duplicates` add up to what was sent.
+    case delivered
+    /// Token or URL problem (401/403/404/405): keep them, say so.
+    case configuration(String)
+    /// No answer, 5xx, 408, 429, or a 200 that is not Attendance's: keep them, try later.
+    case temporary(String)
+    /// 413: too large for something on the way; a smaller batch may pass.
+    case tooLarge(String)
+    /// Another 4xx: something in them is refused.
+    case refused(String)
 }
 
 /// One cron run: send this minute's heartbeat, then the queue in batches; queue what
@@ -32,11 +55,13 @@ public struct AgentRun {
     public let clock: () -> Int64
     /// No new request starts after this moment, so runs never pile up under cron.
     public let deadline: Int64
+    /// Whether someone is at the computer (IDLE_MINUTES); `.unknown` sends as before.
+    public let presence: Presence
 
     /// Heartbeats per batch: far below the server's 10 000 and its 2 MiB.
     public static let batchSize = 1000
 
-    public init(paths: AgentPaths, beat: Beat, log: AgentLog, deadline: Int64,
+    public init(paths: AgentPaths, beat: Beat, log: AgentLog, deadline: Int64, presence: Presence = .unknown,
                 clock: @escaping () -> Int64 = Clock.now, send: @escaping ([UInt8]) -> PostResult) {
         self.paths = paths
         self.beat = beat
@@ -44,80 +69,139 @@ public struct AgentRun {
         self.log = log
         self.clock = clock
         self.deadline = deadline
+        self.presence = presence
     }
 
     var queue: HeartbeatQueue { HeartbeatQueue(paths: paths) }
+    /// Minutes of a pause in progress: sent when the user comes back within the idle
+    /// limit, dropped when the limit is reached.
+    var held: HeartbeatQueue { HeartbeatQueue(path: paths.heldFile, lockPath: paths.queueLock) }
 
     /// The outcome, and whether it is news: the first failure after a success. Only news
     /// of a refusal is worth a line on stderr (cron mails it); an offline laptop is not.
     public func run() throws(AgentError) -> (outcome: Outcome, news: Bool) {
-        try FileText.makeDirectories(paths.stateDirectory)
-        guard let lock = try FileLock(paths.runLock, wait: false) else {
-            try queue.append([beat])
+        let lock: FileLock?
+        do {
+            try FileText.makeDirectories(paths.stateDirectory)
+            lock = try FileLock(paths.runLock, waitSeconds: 0)
+            try FileText.checkWritable(paths.stateDirectory)
+        } catch {
+            return runWithoutState(error.message)
+        }
+        Self.forgetStateProblem()
+        guard let lock else {
+            switch presence {
+            case .present, .unknown: try queue.append([beat])
+            case .pausing: try held.append([beat])
+            case .away: break
+            }
             return (.handedOver, false)
         }
         defer { withExtendedLifetime(lock) {} }
-        let outcome = try deliver()
+        let outcome: Outcome
+        switch presence {
+        case .present, .unknown:
+            try releaseHeld(before: nil)
+            outcome = try deliver()
+        case .pausing:
+            try held.append([beat])
+            outcome = try flushQueue()
+        case .away(let since, _):
+            try releaseHeld(before: since.map(Clock.rfc3339) ?? "")
+            outcome = try flushQueue()
+        }
         return (outcome, try remember(outcome))
     }
 
+    /// Held minutes before `before` (all when nil) join the queue; the rest are dropped.
+    /// The timestamps are the agent's own (`…Z`), so they compare as text.
+    func releaseHeld(before: String?) throws(AgentError) {
+        let waiting = try held.load()
+        guard !waiting.isEmpty else { return }
+        try queue.append(waiting.filter { before == nil || $0.timestamp < before! })
+        try FileText.replace(paths.heldFile, with: "")
+    }
+
+    /// The state folder is unusable: send this minute directly, and say so once.
+    func runWithoutState(_ problem: String) -> (outcome: Outcome, news: Bool) {
+        if case .away = presence { return (.withoutState(problem, delivered: true), Self.stateProblemIsNews()) }
+        let answer = Self.classify(send(Self.body([beat])), count: 1)
+        let delivered = answer == .delivered
+        let message = "\(problem): heartbeats cannot be queued; "
+            + (delivered ? "this minute was sent, but one the server does not take now would be lost"
+                         : "this minute could not be sent (\(Self.describe(answer))) and is lost")
+        return (.withoutState(message, delivered: delivered), Self.stateProblemIsNews())
+    }
+
     func deliver() throws(AgentError) -> Outcome {
-        switch send(Self.body([beat])) {
-        case .status(200, _):
-            break
-        case .status(let code, let body) where Self.isConfigurationProblem(code):
+        switch Self.classify(send(Self.body([beat])), count: 1) {
+        case .delivered:
+            return try flushQueue()
+        case .configuration(let message):
             try queue.append([beat])
-            return .refused("the server answered \(code)\(Self.detail(body)); the heartbeat is queued")
-        case .status(let code, let body) where (400..<500).contains(code):
-            return .dropped("the server refused the heartbeat \(beat.timestamp) with \(code)\(Self.detail(body)); dropped")
-        case .status(let code, let body):
+            return .refused("\(message); the heartbeat is queued")
+        case .temporary(let message), .tooLarge(let message):
             try queue.append([beat])
-            return .queued("the server answered \(code)\(Self.detail(body)); the heartbeat is queued")
-        case .transport(_, let message):
-            try queue.append([beat])
-            return .queued("cannot reach the server (\(message)); the heartbeat is queued")
+            return .queued("\(message); the heartbeat is queued")
+        case .refused(let message):
+            return .dropped("the server refused the heartbeat \(Self.shown(beat.timestamp)): \(message); dropped")
         }
-        return try flushQueue()
     }
 
-    /// Sends the queue oldest first in batches; a batch refused for one bad item is sent
-    /// item by item so that only the bad ones are dropped.
+    /// Sends the queue oldest first, in batches read in bounded pieces; a refused batch is
+    /// split in halves until the refused heartbeats are found and dropped, and a batch too
+    /// large for something on the way is split too. Lines that cannot be heartbeats are
+    /// dropped unsent. The file is rewritten once, at the end.
     func flushQueue() throws(AgentError) -> Outcome {
-        let pending = try queue.load()
-        var delivered = 0
-        for start in stride(from: 0, to: pending.count, by: Self.batchSize) {
-            guard clock() < deadline else { break }
-            let batch = Array(pending[start..<min(start + Self.batchSize, pending.count)])
-            switch send(Self.body(batch)) {
-            case .status(200, _):
-                try queue.remove(batch)
-                delivered += batch.count
-            case .status(let code, _) where (400..<500).contains(code) && !Self.isConfigurationProblem(code):
-                guard try sendOneByOne(batch) else { return .delivered }
-                delivered += batch.count
-            default:
-                return .delivered  // this minute got through; the queue waits for the next run
+        var reader = QueueReader(path: queue.path)
+        defer { reader.close() }
+        var tally = Tally()
+        var settledEnd = 0
+        var kept: [Beat] = []
+        while clock() < deadline, let piece = reader.next(limit: Self.batchSize) {
+            tally.junk += piece.junk
+            let left = settle(piece.beats, &tally)
+            settledEnd = piece.end
+            if tally.stopped {
+                kept = left
+                break
             }
         }
-        if delivered > 0 { log.write("delivered \(delivered) queued heartbeats", now: clock()) }
-        return .delivered
+        if settledEnd > 0 { try queue.rewrite(keeping: kept, from: settledEnd) }
+        if tally.junk > 0 { log.write("dropped \(tally.junk) queue lines that were not heartbeats", now: clock()) }
+        if tally.delivered > 0 { log.write("delivered \(tally.delivered) queued heartbeats", now: clock()) }
+        return .delivered  // this minute got through; what is left waits for the next run
     }
 
-    /// False when the server stopped answering part way.
-    func sendOneByOne(_ batch: [Beat]) throws(AgentError) -> Bool {
-        for item in batch {
-            guard clock() < deadline else { return false }
-            switch send(Self.body([item])) {
-            case .status(200, _):
-                try queue.remove([item])
-            case .status(let code, let body) where (400..<500).contains(code) && !Self.isConfigurationProblem(code):
-                log.write("dropped queued heartbeat \(item.timestamp): the server answered \(code)\(Self.detail(body))", now: clock())
-                try queue.remove([item])
-            default:
-                return false
-            }
+    struct Tally {
+        var delivered = 0
+        var junk = 0
+        var stopped = false
+    }
+
+    /// Sends `beats`; returns those not settled (neither delivered nor dropped) once
+    /// `tally.stopped` is set by an answer that says to try later, or by the deadline.
+    func settle(_ beats: [Beat], _ tally: inout Tally) -> [Beat] {
+        guard !beats.isEmpty else { return [] }
+        guard !tally.stopped, clock() < deadline else {
+            tally.stopped = true
+            return beats
         }
-        return true
+        switch Self.classify(send(Self.body(beats)), count: beats.count) {
+        case .delivered:
+            tally.delivered += beats.count
+            return []
+        case .refused(let message) where beats.count == 1:
+            log.write("dropped queued heartbeat \(Self.shown(beats[0].timestamp)): the server answered \(message)", now: clock())
+            return []
+        case .refused where beats.count > 1, .tooLarge where beats.count > 1:
+            let half = beats.count / 2
+            let first = settle(Array(beats[..<half]), &tally)
+            return first + settle(Array(beats[half...]), &tally)
+        case .configuration, .temporary, .tooLarge, .refused:
+            tally.stopped = true
+            return beats
+        }
     }
 
     /// Logs one line per failure, and one when deliveries work again; true on the first
@@ -131,7 +215,7 @@ public struct AgentRun {
                 try FileText.replace(paths.statusFile, with: "ok")
             }
             return false
-        case .handedOver:
+        case .handedOver, .withoutState:
             return false
         case .queued(let message), .refused(let message), .dropped(let message):
             log.write(message, now: clock())
@@ -140,11 +224,48 @@ public struct AgentRun {
         }
     }
 
-    /// A token or URL problem: the heartbeats are fine and must be kept.
-    static func isConfigurationProblem(_ code: Int) -> Bool { [401, 403, 404, 405].contains(code) }
+    /// What an answer to `count` heartbeats means.
+    public static func classify(_ result: PostResult, count: Int) -> Answer {
+        switch result {
+        case .status(200, let body):
+            guard let accepted = JSON.integer("accepted", in: body), let duplicates = JSON.integer("duplicates", in: body),
+                  accepted + duplicates == count else {
+                return .temporary("the server answered 200 but not as Attendance does (\(shown(body, limit: 80))): "
+                                  + "a network login page, or another service at HEARTBEAT_URL?")
+            }
+            return .delivered
+        case .status(let code, let body) where [401, 403, 404, 405].contains(code):
+            return .configuration("the server answered \(code)\(detail(body))")
+        case .status(let code, let body) where code == 408 || code == 429:
+            return .temporary("the server answered \(code)\(detail(body)) (busy or slow)")
+        case .status(413, let body):
+            return .tooLarge("the server answered 413\(detail(body))")
+        case .status(let code, let body) where (400..<500).contains(code):
+            return .refused("\(code)\(detail(body))")
+        case .status(let code, let body):
+            return .temporary("the server answered \(code)\(detail(body))")
+        case .transport(_, let message):
+            return .temporary("cannot reach the server (\(message))")
+        }
+    }
+
+    static func describe(_ answer: Answer) -> String {
+        switch answer {
+        case .delivered: return "delivered"
+        case .configuration(let text), .temporary(let text), .tooLarge(let text), .refused(let text): return text
+        }
+    }
 
     static func detail(_ body: String) -> String {
-        JSON.errorMessage(body).map { ": \($0)" } ?? ""
+        JSON.errorMessage(body).map { ": \(shown($0))" } ?? ""
+    }
+
+    /// Text from outside (a queue line, a server's answer) as a log line may carry it:
+    /// at most `limit` characters, control characters and NUL shown as `?`.
+    public static func shown(_ text: String, limit: Int = 200) -> String {
+        var out = String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        if text.unicodeScalars.count > limit { out += "…" }
+        return out
     }
 
     /// The API's body: one heartbeat, or a batch.
@@ -152,4 +273,28 @@ public struct AgentRun {
         let text = beats.count == 1 ? beats[0].json : "{\"heartbeats\":[" + beats.map(\.json).joined(separator: ",") + "]}"
         return Array(text.utf8)
     }
+
+    // MARK: Saying once that the state folder cannot be written
+
+    /// A marker outside the state folder (which cannot be written): in the user's runtime
+    /// folder, else in /tmp, named by user id.
+    static var stateProblemMarker: String {
+        let uid = getuid()
+        if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtime.isEmpty {
+            return runtime + "/attendance-agent-state-problem"
+        }
+        return "/tmp/attendance-agent-\(uid)-state-problem"
+    }
+
+    /// True the first time (the marker is created); when no marker can be made, every time.
+    static func stateProblemIsNews() -> Bool {
+        let fd = open(stateProblemMarker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            close(fd)
+            return true
+        }
+        return errno != EEXIST
+    }
+
+    static func forgetStateProblem() { unlink(stateProblemMarker) }
 }

@@ -38,4 +38,21 @@ enum JSON {
         }
         return nil
     }
+
+    /// The integer after `"name":` in a flat JSON object such as the heartbeat answer, or nil.
+    static func integer(_ name: String, in body: String) -> Int? {
+        let bytes = Array(body.utf8)
+        let marker = Array("\"\(name)\"".utf8)
+        guard bytes.count >= marker.count,
+              let start = (0...(bytes.count - marker.count)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) })
+        else { return nil }
+        var index = start + marker.count
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+        guard index < bytes.count, bytes[index] == 0x3A else { return nil }
+        index += 1
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+        let digits = bytes[index...].prefix(while: { $0 >= 0x30 && $0 <= 0x39 })
+        guard !digits.isEmpty, digits.count < 10 else { return nil }
+        return Int(String(decoding: digits, as: UTF8.self))
+    }
 }

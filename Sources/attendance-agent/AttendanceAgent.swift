@@ -96,12 +96,21 @@ struct Send: ParsableCommand {
         let started = Clock.now()
         let post = HTTPPost(url: config.url, token: config.token, timeoutMilliseconds: 10_000)
         let beat = Beat(timestamp: at ?? Clock.rfc3339(started), host: Clock.hostname())
-        if test { try check(post, beat) }
+        if test { try check(post, beat, config: config, paths: environment.paths) }
+        // A moment given by hand is recorded as given; otherwise away is not work.
+        var presence = Presence.unknown
+        if at == nil, config.idleMinutes > 0 {
+            let sources = IdleCheck.read(display: config.display)
+            presence = IdleCheck.presence(logind: sources.logind, x: sources.x, limit: Int64(config.idleMinutes) * 60, now: started)
+        }
         let run = AgentRun(paths: environment.paths, beat: beat, log: AgentLog(path: environment.paths.logFile),
-                           deadline: started + Int64(deadline), send: post.send)
+                           deadline: started + Int64(deadline), presence: presence, send: post.send)
         do {
             let (outcome, news) = try run.run()
             switch outcome {
+            case .withoutState(let message, _):
+                if news { throw fail(message + " (said once; fix the folder and it is forgotten)", outcome.exitCode) }
+                throw ExitCode(outcome.exitCode)
             case .refused(let message), .dropped(let message):
                 if news { throw fail(message + " (further failures go to \(environment.paths.logFile) only)", outcome.exitCode) }
                 throw ExitCode(outcome.exitCode)
@@ -116,28 +125,58 @@ struct Send: ParsableCommand {
     }
 
     /// `--test`: one heartbeat, and the plain truth about what happened.
-    static func check(_ post: HTTPPost, _ beat: Beat) throws -> Never {
+    static func check(_ post: HTTPPost, _ beat: Beat, config: AgentConfig, paths: AgentPaths) throws -> Never {
         let url = post.url
-        switch post.send(Array("{\"host\":\"\(beat.host.filter { $0 != "\"" && $0 != "\\" })\"}".utf8)) {
-        case .status(200, _):
-            print("OK: \(url) accepted a heartbeat; the URL and the token are right.")
-            throw ExitCode.success
+        let result = post.send(Array("{\"host\":\"\(beat.host.filter { $0 != "\"" && $0 != "\\" })\"}".utf8))
+        if AgentRun.classify(result, count: 1) != .delivered { try explain(result, url: url) }
+        print("OK: \(url) accepted a heartbeat; the URL and the token are right.")
+        do throws(AgentError) {
+            try FileText.makeDirectories(paths.stateDirectory)
+            try FileText.checkWritable(paths.stateDirectory)
+        } catch {
+            throw fail("\(error.message): heartbeats the server cannot take at once would be lost. Make \(paths.stateDirectory) writable.", 1)
+        }
+        if config.idleMinutes == 0 {
+            print("Idle check: off (IDLE_MINUTES=0); every minute the computer is on is sent.")
+        } else {
+            let sources = IdleCheck.read(display: config.display)
+            let presence = IdleCheck.presence(logind: sources.logind, x: sources.x, limit: Int64(config.idleMinutes) * 60, now: Clock.now())
+            print("Idle check (IDLE_MINUTES=\(config.idleMinutes)): " + sources.notes.joined(separator: "; ") + ". Now: \(describe(presence)).")
+        }
+        throw ExitCode.success
+    }
+
+    /// Why `result` is not a delivered heartbeat, as the exit of `--test`.
+    static func explain(_ result: PostResult, url: String) throws -> Never {
+        switch result {
+        case .status(200, let body):
+            throw fail("\(url) answered 200, but not as Attendance does (\(AgentRun.shown(body, limit: 120))). "
+                       + "Is HEARTBEAT_URL the Attendance server's /api/heartbeat, and not a network login page?", 77)
         case .status(401, _):
             throw fail("\(url) answered 401: the token was refused. Check BEARER_TOKEN against the server's token.", 77)
         case .status(403, let body):
-            throw fail("\(url) answered 403: refused (\(body.prefix(200))). Is the server configured for this host name?", 77)
+            throw fail("\(url) answered 403: refused (\(AgentRun.shown(body))). Is the server configured for this host name?", 77)
         case .status(404, _):
             throw fail("\(url) answered 404: wrong path. HEARTBEAT_URL should end in /api/heartbeat.", 77)
         case .status(let code, let body) where code >= 500:
-            throw fail("\(url) answered \(code): the server is there but failing (\(body.prefix(200))).", 75)
+            throw fail("\(url) answered \(code): the server is there but failing (\(AgentRun.shown(body))).", 75)
         case .status(let code, let body):
-            throw fail("\(url) answered \(code): \(body.prefix(200))", 65)
+            throw fail("\(url) answered \(code): \(AgentRun.shown(body))", 65)
         case .transport(.tls, let message):
             throw fail("TLS error talking to \(url): \(message)", 75)
         case .transport(.timeout, let message):
             throw fail("\(url) did not answer in time: \(message)", 75)
         case .transport(_, let message):
             throw fail("cannot reach \(url): \(message). Is the server running, and is the host and port right?", 75)
+        }
+    }
+
+    static func describe(_ presence: Presence) -> String {
+        switch presence {
+        case .present: return "present, this minute is sent"
+        case .pausing: return "no input for a while; this minute is held until you are back or the limit is reached"
+        case .away(_, let reason): return "away (\(reason)); nothing is sent"
+        case .unknown: return "no graphical session answered; every minute is sent"
         }
     }
 }

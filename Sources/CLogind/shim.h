@@ -1,0 +1,73 @@
+#ifndef ATTENDANCE_CLOGIND_SHIM_H
+#define ATTENDANCE_CLOGIND_SHIM_H
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+/* What logind says of one session (org.freedesktop.login1.Session properties). */
+typedef struct {
+    char type[16];              /* "x11", "wayland", "mir", "tty", ... */
+    int locked;                 /* LockedHint */
+    int idle;                   /* IdleHint */
+    uint64_t idle_since_usec;   /* IdleSinceHint: CLOCK_REALTIME microseconds */
+} attendance_session;
+
+/* sd-bus reads message fields through variadic functions, which Swift cannot call:
+   the whole exchange is here. Lists the sessions of `uid` on the system bus
+   (DBUS_SYSTEM_BUS_ADDRESS is honoured) into `out`, at most `capacity`. Returns their
+   number, or -1 with a message in `error`. Each call waits at most `timeout_usec`. */
+static inline int attendance_logind_sessions(uint32_t uid, attendance_session *out, int capacity,
+                                             uint64_t timeout_usec, char *error, size_t error_size) {
+    sd_bus *bus = NULL;
+    sd_bus_message *reply = NULL;
+    sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+    char paths[16][256];
+    int found = 0, r;
+    error[0] = 0;
+#define ATTENDANCE_FAIL(what) do { \
+        snprintf(error, error_size, "%s: %s", what, bus_error.message ? bus_error.message : strerror(r < 0 ? -r : r)); \
+        found = -1; goto done; } while (0)
+    r = sd_bus_open_system(&bus);
+    if (r < 0) ATTENDANCE_FAIL("cannot reach the system bus");
+    sd_bus_set_method_call_timeout(bus, timeout_usec);
+    r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                           "org.freedesktop.login1.Manager", "ListSessions", &bus_error, &reply, "");
+    if (r < 0) ATTENDANCE_FAIL("logind ListSessions");
+    r = sd_bus_message_enter_container(reply, 'a', "(susso)");
+    if (r < 0) ATTENDANCE_FAIL("logind ListSessions reply");
+    while (found < capacity && found < 16) {
+        const char *id, *user, *seat, *path;
+        uint32_t session_uid;
+        r = sd_bus_message_read(reply, "(susso)", &id, &session_uid, &user, &seat, &path);
+        if (r < 0) ATTENDANCE_FAIL("logind ListSessions reply");
+        if (r == 0) break;
+        if (session_uid != uid || strlen(path) >= sizeof paths[0]) continue;
+        strcpy(paths[found], path);
+        found++;
+    }
+    for (int i = 0; i < found; i++) {
+        const char *interface = "org.freedesktop.login1.Session";
+        char *type = NULL;
+        attendance_session *session = &out[i];
+        memset(session, 0, sizeof *session);
+        r = sd_bus_get_property_string(bus, "org.freedesktop.login1", paths[i], interface, "Type", &bus_error, &type);
+        if (r < 0) ATTENDANCE_FAIL("logind session Type");
+        snprintf(session->type, sizeof session->type, "%s", type);
+        free(type);
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "LockedHint", &bus_error, 'b', &session->locked);
+        if (r < 0) ATTENDANCE_FAIL("logind session LockedHint");
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleHint", &bus_error, 'b', &session->idle);
+        if (r < 0) ATTENDANCE_FAIL("logind session IdleHint");
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleSinceHint", &bus_error, 't', &session->idle_since_usec);
+        if (r < 0) ATTENDANCE_FAIL("logind session IdleSinceHint");
+    }
+done:
+#undef ATTENDANCE_FAIL
+    sd_bus_error_free(&bus_error);
+    sd_bus_message_unref(reply);
+    sd_bus_flush_close_unref(bus);
+    return found;
+}
+#endif
