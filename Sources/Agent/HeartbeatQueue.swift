@@ -81,6 +81,7 @@ public struct HeartbeatQueue: Sendable {
     public func load() throws(AgentError) -> [Beat] {
         var beats: [Beat] = []
         var reader = QueueReader(path: path)
+        defer { reader.close() }
         while let piece = reader.next(limit: .max) { beats += piece.beats }
         return beats
     }
