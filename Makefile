@@ -34,9 +34,15 @@ integration:
 		$(PYTEST) -q Tests/integration
 
 # The agent, as it is installed: static Swift runtime, non-PIE (no relocations to
-# apply at each start), in its own build folder so its flags do not rebuild the rest.
+# apply at each start), libstdc++ linked in (only the parts the Swift runtime uses: the
+# shared one costs 0.7 MB of RSS per run), in its own build folder so its flags do not
+# rebuild the rest. ld finds libstdc++.a first because its folder holds no libstdc++.so.
 agent:
-	$(SWIFT) build -c release --static-swift-stdlib --product attendance-agent --scratch-path .build-agent -Xlinker -no-pie
+	mkdir -p .build-agent/static-libstdc++
+	ln -sf "$$(gcc -print-file-name=libstdc++.a)" .build-agent/static-libstdc++/libstdc++.a
+	$(SWIFT) build -c release --static-swift-stdlib --product attendance-agent --scratch-path .build-agent -Xlinker -no-pie \
+		-Xlinker -L$(CURDIR)/.build-agent/static-libstdc++
+	@! ldd .build-agent/release/attendance-agent | grep -q libstdc++ || { echo "agent: libstdc++ is still linked dynamically" >&2; exit 1; }
 	@echo "agent: .build-agent/release/attendance-agent"
 
 clean:

@@ -270,7 +270,7 @@ public struct AgentRun {
 
     /// The API's body: one heartbeat, or a batch.
     static func body(_ beats: [Beat]) -> [UInt8] {
-        let text = beats.count == 1 ? beats[0].json : "{\"heartbeats\":[" + beats.map(\.json).joined(separator: ",") + "]}"
+        let text = beats.count == 1 ? beats[0].json : "{\"heartbeats\":[" + beats.map(\.json).concatenated(separator: ",") + "]}"
         return Array(text.utf8)
     }
 

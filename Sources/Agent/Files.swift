@@ -74,7 +74,8 @@ public enum FileText {
     public static func makeDirectories(_ path: String) throws(AgentError) {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
-            current += "/" + part
+            current += "/"
+            current += String(part)
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
                 throw .failure("cannot create \(current): \(errorText())")
             }
@@ -122,4 +123,17 @@ final class FileLock {
     }
 
     deinit { close(fd) }
+}
+
+extension Array where Element == String {
+    /// `joined(separator:)` without its generic path, which makes the Swift runtime scan
+    /// every protocol conformance in the binary on first use (see `Variables`).
+    func concatenated(separator: String = "") -> String {
+        var text = ""
+        for (index, part) in enumerated() {
+            if index > 0 { text += separator }
+            text += part
+        }
+        return text
+    }
 }

@@ -95,7 +95,7 @@ public struct HeartbeatQueue: Sendable {
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .failure("cannot write \(path): \(FileText.errorText())") }
         defer { close(fd) }
-        var text = beats.map(\.line).joined()
+        var text = beats.map(\.line).concatenated()
         // A line left unfinished (a crash in the middle of a write) must not swallow ours.
         var last: UInt8 = 0x0A
         if lseek(fd, -1, SEEK_END) >= 0, read(fd, &last, 1) == 1, last != 0x0A { text = "\n" + text }
@@ -111,7 +111,7 @@ public struct HeartbeatQueue: Sendable {
         }
         defer { withExtendedLifetime(lock) {} }
         try FileText.replace(path) { (fd: Int32) throws(AgentError) in
-            try FileText.write(fd, Array(kept.map(\.line).joined().utf8), path: path)
+            try FileText.write(fd, Array(kept.map(\.line).concatenated().utf8), path: path)
             let source = open(path, O_RDONLY | O_CLOEXEC)
             guard source >= 0 else { return }
             defer { close(source) }

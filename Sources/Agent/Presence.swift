@@ -104,9 +104,11 @@ public enum IdleCheck {
                                      idleSince: Int64(session.idle_since_usec / 1_000_000))
             }
             let graphical = logind!.filter(\.isGraphical)
-            notes.append("logind: \(graphical.count) graphical session(s) of this user" + graphical.map {
-                " [\($0.type)\($0.locked ? ", locked" : "")\($0.idle ? ", idle since \(Clock.rfc3339($0.idleSince))" : "")]"
-            }.joined())
+            // Concatenated by hand: `joined()` would make the runtime scan every protocol
+            // conformance in the binary (see `Variables`).
+            notes.append(graphical.reduce(into: "logind: \(graphical.count) graphical session(s) of this user") {
+                $0 += " [\($1.type)\($1.locked ? ", locked" : "")\($1.idle ? ", idle since \(Clock.rfc3339($1.idleSince))" : "")]"
+            })
         } else {
             notes.append("logind: no answer (\(FileText.text(error)))")
         }

@@ -1,5 +1,6 @@
 #ifndef ATTENDANCE_CLOGIND_SHIM_H
 #define ATTENDANCE_CLOGIND_SHIM_H
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,33 +15,75 @@ typedef struct {
     uint64_t idle_since_usec;   /* IdleSinceHint: CLOCK_REALTIME microseconds */
 } attendance_session;
 
+/* The sd-bus functions used, from libsystemd loaded at run time: a run with the idle
+   check off (IDLE_MINUTES=0) does not pay for loading it and the seven libraries it
+   needs, and a machine without libsystemd still runs the agent. */
+typedef struct {
+    int (*open_system)(sd_bus **);
+    int (*set_method_call_timeout)(sd_bus *, uint64_t);
+    int (*call_method)(sd_bus *, const char *, const char *, const char *, const char *, sd_bus_error *,
+                       sd_bus_message **, const char *, ...);
+    int (*enter_container)(sd_bus_message *, char, const char *);
+    int (*read)(sd_bus_message *, const char *, ...);
+    int (*get_property_string)(sd_bus *, const char *, const char *, const char *, const char *, sd_bus_error *, char **);
+    int (*get_property_trivial)(sd_bus *, const char *, const char *, const char *, const char *, sd_bus_error *, char, void *);
+    void (*error_free)(sd_bus_error *);
+    sd_bus_message *(*message_unref)(sd_bus_message *);
+    sd_bus *(*flush_close_unref)(sd_bus *);
+} attendance_sd_bus;
+
+static inline int attendance_load_sd_bus(attendance_sd_bus *f, char *error, size_t error_size) {
+    /* Not closed: libsystemd keeps per-thread state until the process ends. */
+    void *library = dlopen("libsystemd.so.0", RTLD_LAZY | RTLD_LOCAL);
+    if (!library) {
+        snprintf(error, error_size, "cannot load libsystemd.so.0 (%s)", dlerror());
+        return -1;
+    }
+#define ATTENDANCE_LOAD(field, name) if (!(*(void **)&f->field = dlsym(library, name))) { \
+        snprintf(error, error_size, "libsystemd.so.0 lacks %s", name); return -1; }
+    ATTENDANCE_LOAD(open_system, "sd_bus_open_system")
+    ATTENDANCE_LOAD(set_method_call_timeout, "sd_bus_set_method_call_timeout")
+    ATTENDANCE_LOAD(call_method, "sd_bus_call_method")
+    ATTENDANCE_LOAD(enter_container, "sd_bus_message_enter_container")
+    ATTENDANCE_LOAD(read, "sd_bus_message_read")
+    ATTENDANCE_LOAD(get_property_string, "sd_bus_get_property_string")
+    ATTENDANCE_LOAD(get_property_trivial, "sd_bus_get_property_trivial")
+    ATTENDANCE_LOAD(error_free, "sd_bus_error_free")
+    ATTENDANCE_LOAD(message_unref, "sd_bus_message_unref")
+    ATTENDANCE_LOAD(flush_close_unref, "sd_bus_flush_close_unref")
+#undef ATTENDANCE_LOAD
+    return 0;
+}
+
 /* sd-bus reads message fields through variadic functions, which Swift cannot call:
    the whole exchange is here. Lists the sessions of `uid` on the system bus
    (DBUS_SYSTEM_BUS_ADDRESS is honoured) into `out`, at most `capacity`. Returns their
    number, or -1 with a message in `error`. Each call waits at most `timeout_usec`. */
 static inline int attendance_logind_sessions(uint32_t uid, attendance_session *out, int capacity,
                                              uint64_t timeout_usec, char *error, size_t error_size) {
+    attendance_sd_bus f;
+    error[0] = 0;
+    if (attendance_load_sd_bus(&f, error, error_size) < 0) return -1;
     sd_bus *bus = NULL;
     sd_bus_message *reply = NULL;
     sd_bus_error bus_error = SD_BUS_ERROR_NULL;
     char paths[16][256];
     int found = 0, r;
-    error[0] = 0;
 #define ATTENDANCE_FAIL(what) do { \
         snprintf(error, error_size, "%s: %s", what, bus_error.message ? bus_error.message : strerror(r < 0 ? -r : r)); \
         found = -1; goto done; } while (0)
-    r = sd_bus_open_system(&bus);
+    r = f.open_system(&bus);
     if (r < 0) ATTENDANCE_FAIL("cannot reach the system bus");
-    sd_bus_set_method_call_timeout(bus, timeout_usec);
-    r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+    f.set_method_call_timeout(bus, timeout_usec);
+    r = f.call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
                            "org.freedesktop.login1.Manager", "ListSessions", &bus_error, &reply, "");
     if (r < 0) ATTENDANCE_FAIL("logind ListSessions");
-    r = sd_bus_message_enter_container(reply, 'a', "(susso)");
+    r = f.enter_container(reply, 'a', "(susso)");
     if (r < 0) ATTENDANCE_FAIL("logind ListSessions reply");
     while (found < capacity && found < 16) {
         const char *id, *user, *seat, *path;
         uint32_t session_uid;
-        r = sd_bus_message_read(reply, "(susso)", &id, &session_uid, &user, &seat, &path);
+        r = f.read(reply, "(susso)", &id, &session_uid, &user, &seat, &path);
         if (r < 0) ATTENDANCE_FAIL("logind ListSessions reply");
         if (r == 0) break;
         if (session_uid != uid || strlen(path) >= sizeof paths[0]) continue;
@@ -52,22 +95,22 @@ static inline int attendance_logind_sessions(uint32_t uid, attendance_session *o
         char *type = NULL;
         attendance_session *session = &out[i];
         memset(session, 0, sizeof *session);
-        r = sd_bus_get_property_string(bus, "org.freedesktop.login1", paths[i], interface, "Type", &bus_error, &type);
+        r = f.get_property_string(bus, "org.freedesktop.login1", paths[i], interface, "Type", &bus_error, &type);
         if (r < 0) ATTENDANCE_FAIL("logind session Type");
         snprintf(session->type, sizeof session->type, "%s", type);
         free(type);
-        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "LockedHint", &bus_error, 'b', &session->locked);
+        r = f.get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "LockedHint", &bus_error, 'b', &session->locked);
         if (r < 0) ATTENDANCE_FAIL("logind session LockedHint");
-        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleHint", &bus_error, 'b', &session->idle);
+        r = f.get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleHint", &bus_error, 'b', &session->idle);
         if (r < 0) ATTENDANCE_FAIL("logind session IdleHint");
-        r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleSinceHint", &bus_error, 't', &session->idle_since_usec);
+        r = f.get_property_trivial(bus, "org.freedesktop.login1", paths[i], interface, "IdleSinceHint", &bus_error, 't', &session->idle_since_usec);
         if (r < 0) ATTENDANCE_FAIL("logind session IdleSinceHint");
     }
 done:
 #undef ATTENDANCE_FAIL
-    sd_bus_error_free(&bus_error);
-    sd_bus_message_unref(reply);
-    sd_bus_flush_close_unref(bus);
+    f.error_free(&bus_error);
+    if (reply) f.message_unref(reply);
+    if (bus) f.flush_close_unref(bus);
     return found;
 }
 #endif

@@ -43,11 +43,11 @@ struct AttendanceAgent: ParsableCommand {
 
 /// What a run needs from the outside world.
 struct Environment {
-    let variables: [String: String]
+    let variables: Variables
     let paths: AgentPaths
 
     static func current() -> Environment {
-        var variables: [String: String] = [:]
+        var variables: Variables = [:]
         var cursor = environ
         while let entry = cursor.pointee {
             let pair = String(cString: entry)

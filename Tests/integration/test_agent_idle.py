@@ -1,9 +1,9 @@
 """The agent's idle checks (spec §5, IDLE_MINUTES) against a real D-Bus daemon with a
 fake logind, and a real X server (Xvfb) driven by xdotool, through the real stack."""
-import json
 import re
 import os
 import shutil
+import sys
 import subprocess
 import time
 from pathlib import Path
@@ -14,44 +14,15 @@ from conftest import ROOT
 from test_agent import AGENT, HOST, queue, stored_minutes
 
 FAKES = Path(__file__).parent / "fakes"
+sys.path.insert(0, str(FAKES))
+from logind_bus import LogindBus  # noqa: E402
 
 
 @pytest.fixture
 def bus(tmp_path):
     """A private dbus-daemon with the fake logind on it; yields (address, set_sessions)."""
-    config = tmp_path / "bus.conf"
-    config.write_text(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={tmp_path}/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_destination="*"/>
-    <allow receive_type="*"/>
-  </policy>
-</busconfig>
-""")
-    daemon = subprocess.Popen(["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    address = daemon.stdout.readline().strip()
-    state = tmp_path / "logind.json"
-
-    def set_sessions(*sessions):
-        state.write_text(json.dumps({"sessions": [dict({"id": str(n + 2), "uid": os.getuid(), "user": "me",
-                                                         "type": "x11", "locked": False, "idle": False,
-                                                         "idle_since_usec": 0}, **s) for n, s in enumerate(sessions)]}))
-
-    set_sessions({})
-    # Debian's python3-dbus and python3-gi belong to the system interpreter.
-    logind = subprocess.Popen(["/usr/bin/python3", str(FAKES / "fake_logind.py"), str(state)],
-                              env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address), stdout=subprocess.PIPE, text=True)
-    assert logind.stdout.readline().strip() == "ready"
-    yield address, set_sessions
-    logind.terminate()
-    daemon.terminate()
-    logind.wait()
-    daemon.wait()
+    with LogindBus(tmp_path) as logind:
+        yield logind.address, logind.set_sessions
 
 
 def run_agent(home, stack, address=None, display=None, idle_minutes="10", *arguments):
