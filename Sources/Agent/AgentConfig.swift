@@ -70,9 +70,19 @@ public struct AgentConfig: Sendable, Equatable {
         for key in ["HEARTBEAT_URL", "BEARER_TOKEN", "IDLE_MINUTES", "DISPLAY"] {
             if let value = environment[key], !value.isEmpty { values[key] = value }
         }
-        guard let url = values["HEARTBEAT_URL"], let token = values["BEARER_TOKEN"] else {
+        guard values["HEARTBEAT_URL"] != nil, values["BEARER_TOKEN"] != nil else {
             let missing = ["HEARTBEAT_URL", "BEARER_TOKEN"].filter { values[$0] == nil }.concatenated(separator: " and ")
             throw .configuration("\(missing) not set: put them in the environment or in \(paths.configFile) as KEY=value lines")
+        }
+        return try validated(values)
+    }
+
+    /// The configuration `values` name (HEARTBEAT_URL and BEARER_TOKEN present), or what
+    /// is wrong with it.
+    public static func validated(_ values: Variables) throws(AgentError) -> AgentConfig {
+        let url = values["HEARTBEAT_URL"] ?? "", token = values["BEARER_TOKEN"] ?? ""
+        guard !url.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+            throw .configuration("HEARTBEAT_URL must not contain spaces or line breaks")
         }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw .configuration("HEARTBEAT_URL must start with http:// or https://, e.g. http://127.0.0.1:8080/api/heartbeat")
@@ -92,6 +102,14 @@ public struct AgentConfig: Sendable, Equatable {
         }
         return AgentConfig(url: url, token: token, idleMinutes: idleMinutes,
                            display: values["DISPLAY"].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// The config file's text for this configuration.
+    public var fileText: String {
+        var text = "# attendance-agent: KEY=value lines; # starts a comment. Written by `attendance-agent setup`.\n"
+            + "HEARTBEAT_URL=\(url)\nBEARER_TOKEN=\(token)\nIDLE_MINUTES=\(idleMinutes)\n"
+        if let display { text += "DISPLAY=\(display)\n" }
+        return text
     }
 
     static func parse(_ text: String) -> Variables {

@@ -36,7 +36,7 @@ struct AttendanceAgent: ParsableCommand {
             (dropped), 78 configuration missing, 64 usage, 1 local failure.
             """,
         version: "0.1.0",
-        subcommands: [Send.self, Install.self],
+        subcommands: [Send.self, Setup.self, Install.self],
         defaultSubcommand: Send.self
     )
 }
@@ -126,10 +126,8 @@ struct Send: ParsableCommand {
 
     /// `--test`: one heartbeat, and the plain truth about what happened.
     static func check(_ post: HTTPPost, _ beat: Beat, config: AgentConfig, paths: AgentPaths) throws -> Never {
-        let url = post.url
-        let result = post.send(Array("{\"host\":\"\(beat.host.filter { $0 != "\"" && $0 != "\\" })\"}".utf8))
-        if AgentRun.classify(result, count: 1) != .delivered { try explain(result, url: url) }
-        print("OK: \(url) accepted a heartbeat; the URL and the token are right.")
+        try verify(post, host: beat.host)
+        print("OK: \(post.url) accepted a heartbeat; the URL and the token are right.")
         do throws(AgentError) {
             try FileText.makeDirectories(paths.stateDirectory)
             try FileText.checkWritable(paths.stateDirectory)
@@ -146,8 +144,18 @@ struct Send: ParsableCommand {
         throw ExitCode.success
     }
 
-    /// Why `result` is not a delivered heartbeat, as the exit of `--test`.
-    static func explain(_ result: PostResult, url: String) throws -> Never {
+    /// Sends one heartbeat (this minute) and returns only when Attendance accepted it;
+    /// otherwise ends with what is wrong (and `afterwards` appended).
+    static func verify(_ post: HTTPPost, host: String, afterwards: String = "") throws {
+        let result = post.send(Array("{\"host\":\"\(host.filter { $0 != "\"" && $0 != "\\" })\"}".utf8))
+        if AgentRun.classify(result, count: 1) != .delivered { try explain(result, url: post.url, afterwards: afterwards) }
+    }
+
+    /// Why `result` is not a delivered heartbeat, as the exit of `--test` and `setup`.
+    static func explain(_ result: PostResult, url: String, afterwards: String) throws -> Never {
+        func fail(_ message: String, _ code: Int32) -> ExitCode {
+            attendance_agent.fail(afterwards.isEmpty ? message : message + (message.hasSuffix(".") ? " " : ". ") + afterwards, code)
+        }
         switch result {
         case .status(200, let body):
             throw fail("\(url) answered 200, but not as Attendance does (\(AgentRun.shown(body, limit: 120))). "

@@ -4,29 +4,51 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// `attendance-agent install`: the crontab line (printed, or added with `--apply`).
+/// `attendance-agent install`: the crontab line (printed), or the agent put on this
+/// user's schedule (`--apply`).
 struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the crontab line that runs the agent every minute; --apply adds it to your crontab.",
-        discussion: "A systemd user timer is the alternative: see systemd/attendance-agent.timer and the README.")
+        abstract: "Print the crontab line that runs the agent every minute; --apply puts the agent on your schedule.",
+        discussion: "--apply adds the line to your crontab when cron is installed, else enables a systemd user timer.")
 
-    @Flag(help: "Add the line to this user's crontab (unless it is there already).")
+    @Flag(help: "Add the agent to your schedule: the crontab line, or a systemd user timer where there is no cron.")
     var apply = false
 
     func run() throws {
-        let line = "* * * * * \(Self.executablePath())"
+        let executable = Schedule.executablePath()
         guard apply else {
-            print(line)
+            print(Schedule.cronLine(executable))
             return
         }
+        print(try Schedule.add(executable: executable, environment: Environment.current()))
+    }
+}
+
+/// Running the agent every minute: a crontab line where cron is installed, else a
+/// systemd user timer (the files in the repository's systemd/ folder, with this binary's
+/// path).
+enum Schedule {
+    static func cronLine(_ executable: String) -> String {
+        "* * * * * " + (executable.contains(" ") ? "'\(executable)'" : executable)
+    }
+
+    /// Adds the agent to the schedule; returns what was done, in a sentence.
+    static func add(executable: String, environment: Environment) throws -> String {
+        let path = environment.variables["PATH"] ?? "/usr/bin:/bin"
+        if isOnPath("crontab", path) { return try addCronLine(cronLine(executable)) }
+        if isOnPath("systemctl", path) { return try enableTimer(executable: executable, paths: environment.paths) }
+        throw fail("neither cron (crontab) nor systemd (systemctl) is installed: install cron (apt-get install cron) "
+                   + "and run `attendance-agent install --apply`, or run \(executable) every minute another way", 1)
+    }
+
+    static func addCronLine(_ line: String) throws -> String {
         let scratch = "/tmp/attendance-agent-crontab.\(getpid())"
         defer { unlink(scratch) }
         // No crontab yet makes `crontab -l` fail; that is an empty one.
-        _ = Self.spawn(["crontab", "-l"], stdout: scratch)
+        _ = spawn(["crontab", "-l"], stdout: scratch)
         var current = FileText.read(scratch) ?? ""
         if current.split(separator: "\n").contains(where: { $0 == line }) {
-            print("already in your crontab: \(line)")
-            return
+            return "Scheduled with cron (already in your crontab): \(line)"
         }
         if !current.isEmpty && !current.hasSuffix("\n") { current += "\n" }
         do {
@@ -34,10 +56,66 @@ struct Install: ParsableCommand {
         } catch {
             throw fail(error.message, 1)
         }
-        guard Self.spawn(["crontab", scratch], stdout: nil) == 0 else {
+        guard spawn(["crontab", scratch], stdout: nil) == 0 else {
             throw fail("crontab refused the new table; add this line by hand (crontab -e): \(line)", 1)
         }
-        print("added to your crontab: \(line)")
+        return "Scheduled with cron: added to your crontab: \(line)"
+    }
+
+    static let timerUnit = """
+        # Runs attendance-agent.service at the start of every minute.
+        [Unit]
+        Description=Attendance heartbeat every minute
+
+        [Timer]
+        OnCalendar=*-*-* *:*:00
+        AccuracySec=1s
+
+        [Install]
+        WantedBy=timers.target
+
+        """
+
+    static func serviceUnit(executable: String) -> String {
+        """
+        # The Attendance heartbeat agent as a systemd user service, started every minute by
+        # attendance-agent.timer. Install: copy both files to ~/.config/systemd/user/, then
+        # `systemctl --user daemon-reload && systemctl --user enable --now attendance-agent.timer`.
+        # The URL and token come from ~/.config/attendance/agent.conf.
+        [Unit]
+        Description=Attendance heartbeat
+
+        [Service]
+        Type=oneshot
+        ExecStart=\(executable)
+        # Exit 75 (queued: the server was unreachable) is not a failure of the unit.
+        SuccessExitStatus=75
+        TimeoutStartSec=55
+
+        """
+    }
+
+    static func enableTimer(executable: String, paths: AgentPaths) throws -> String {
+        // configFile is <config home>/attendance/agent.conf
+        let folder = FileText.parent(of: FileText.parent(of: paths.configFile)) + "/systemd/user"
+        do throws(AgentError) {
+            try FileText.makeDirectories(folder)
+            try FileText.replace(folder + "/attendance-agent.service", with: serviceUnit(executable: executable))
+            try FileText.replace(folder + "/attendance-agent.timer", with: timerUnit)
+        } catch {
+            throw fail(error.message, 1)
+        }
+        guard spawn(["systemctl", "--user", "daemon-reload"], stdout: nil) == 0,
+              spawn(["systemctl", "--user", "enable", "--now", "attendance-agent.timer"], stdout: nil) == 0 else {
+            throw fail("no cron here, so the systemd user timer was written to \(folder), but `systemctl --user` failed "
+                       + "(no user session?); once logged in, run: systemctl --user daemon-reload && "
+                       + "systemctl --user enable --now attendance-agent.timer", 1)
+        }
+        return "Scheduled with a systemd user timer (no cron here): \(folder)/attendance-agent.timer, enabled and started."
+    }
+
+    static func isOnPath(_ program: String, _ path: String) -> Bool {
+        path.split(separator: ":").contains { access(String($0) + "/" + program, X_OK) == 0 }
     }
 
     static func executablePath() -> String {

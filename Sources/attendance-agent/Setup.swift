@@ -1,0 +1,89 @@
+import Agent
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `attendance-agent setup`: the first run, in one command. Checks the URL and token with
+/// the same request as `--test`, writes the config file (mode 0600) only when the server
+/// took a heartbeat with them, then puts the agent on this user's schedule.
+struct Setup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the URL and token, write ~/.config/attendance/agent.conf, and run the agent every minute.",
+        discussion: """
+            The configuration is written (mode 0600) only after the server accepted a heartbeat \
+            with it; nothing is written otherwise. The schedule is the crontab line when cron is \
+            installed, else a systemd user timer; setup says which.
+            """)
+
+    @Option(help: "The server's heartbeat URL, e.g. https://attendance.example.org/api/heartbeat.")
+    var url: String
+
+    @Option(help: "The bearer token. Other users can see it in the process list while setup runs: prefer --token-file.")
+    var token: String?
+
+    @Option(help: "A file that holds the token (the server's DATA_DIR/token).")
+    var tokenFile: String?
+
+    @Option(help: "Minutes without input (or a locked screen) after which nothing is sent; 0 turns the check off.")
+    var idleMinutes = 10
+
+    @Flag(help: "Write and check the configuration, but leave the schedule alone.")
+    var noSchedule = false
+
+    func validate() throws {
+        guard (token == nil) != (tokenFile == nil) else {
+            throw ValidationError("give the token with either --token or --token-file")
+        }
+    }
+
+    func run() throws {
+        let environment = Environment.current()
+        let secret: String
+        if let tokenFile {
+            guard let text = FileText.read(tokenFile) else {
+                throw fail("cannot read the token file \(tokenFile): \(String(cString: strerror(errno))); nothing was written", 78)
+            }
+            secret = text.filter { !$0.isWhitespace }
+            guard !secret.isEmpty else { throw fail("\(tokenFile) holds no token (it is empty); nothing was written", 78) }
+        } else {
+            secret = token ?? ""
+            guard !secret.isEmpty else { throw fail("the token is empty: give the server's token; nothing was written", 78) }
+        }
+        var values: Variables = ["HEARTBEAT_URL": url, "BEARER_TOKEN": secret, "IDLE_MINUTES": String(idleMinutes)]
+        values["DISPLAY"] = environment.variables["DISPLAY"].flatMap { $0.isEmpty ? nil : $0 }
+        let config: AgentConfig
+        do {
+            config = try AgentConfig.validated(values)
+        } catch {
+            throw fail(error.message + "; nothing was written", 78)
+        }
+        let post = HTTPPost(url: config.url, token: config.token, timeoutMilliseconds: 10_000)
+        try Send.verify(post, host: Clock.hostname(), afterwards: "Nothing was written.")
+        print("Checked: \(config.url) accepted a heartbeat; the URL and the token are right.")
+
+        let paths = environment.paths
+        do throws(AgentError) {
+            try FileText.makeDirectories(FileText.parent(of: paths.configFile))
+            try FileText.replace(paths.configFile, with: config.fileText)
+        } catch {
+            throw fail(error.message, 1)
+        }
+        chmod(paths.configFile, 0o600)
+        print("Wrote \(paths.configFile) (mode 0600).")
+        if let display = config.display {
+            print("The X idle check will ask display \(display), this session's DISPLAY; logind is asked in any case.")
+        }
+
+        let executable = Schedule.executablePath()
+        if !noSchedule {
+            print(try Schedule.add(executable: executable, environment: environment))
+        }
+        let folder = FileText.parent(of: executable)
+        let onPath = (environment.variables["PATH"] ?? "").split(separator: ":").contains { String($0) == folder }
+        if !onPath {
+            print("Note: \(folder) is not on your PATH. The schedule uses the full path; to type `attendance-agent` "
+                  + "yourself, add it (e.g. export PATH=\"\(folder):$PATH\" in ~/.profile).")
+        }
+    }
+}
