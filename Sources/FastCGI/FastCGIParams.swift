@@ -17,15 +17,18 @@ public enum FastCGIParams {
         return params
     }
 
-    /// The request these parameters describe. The path comes from `REQUEST_URI`
+    /// The request these parameters describe. The path and query come from `REQUEST_URI`
     /// (nginx and lighttpd both send it), undecoded, so routing is exact.
     public static func request(from params: [String: String], body: [UInt8]) -> Request {
         let uri = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
+        // The query as the client sent it, from REQUEST_URI too: lighttpd's QUERY_STRING is
+        // normalised (an invalid escape re-escaped), and the responder's one decoder must
+        // see the same bytes behind either web server.
         let path: String
         var query = params["QUERY_STRING"] ?? ""
         if let mark = uri.firstIndex(of: "?") {
             path = String(uri[..<mark])
-            if query.isEmpty { query = String(uri[uri.index(after: mark)...]) }
+            query = String(uri[uri.index(after: mark)...])
         } else {
             path = uri
         }
@@ -35,8 +38,7 @@ public enum FastCGIParams {
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
-                       query: query, headers: headers, body: body,
-                       serverPort: params["SERVER_PORT"].flatMap { Int($0) })
+                       query: query, headers: headers, body: body)
     }
 
     /// A header name or value with CR and LF removed, so nothing can start a new header.

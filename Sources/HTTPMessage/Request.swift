@@ -9,13 +9,8 @@ public struct Request: Sendable {
     /// Request headers, names lower-cased with `-` (`authorization`, `sec-fetch-site`).
     public var headers: [String: String]
     public var body: [UInt8]
-    /// The port the web server received the request on (`SERVER_PORT`). nginx's stock
-    /// `fastcgi_params` passes the Host header without its port, so this fills it in.
-    public var serverPort: Int?
 
-    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
-                serverPort: Int? = nil) {
-        self.serverPort = serverPort
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
         self.method = method
         self.path = path
         self.query = query

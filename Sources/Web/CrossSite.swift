@@ -1,3 +1,4 @@
+import Foundation
 import HTTPMessage
 
 /// Refuses requests that a browser made on behalf of another site (the UI has no login),
@@ -17,22 +18,30 @@ enum CrossSite {
             throw HTTPError(403, "cross-site request refused")
         }
         guard let origin = request.header("origin") else { return }
-        guard isSameOrigin(origin, host: request.header("host") ?? "", serverPort: request.serverPort) else {
+        guard isSameOrigin(origin, host: request.header("host") ?? "", forwardedProto: request.header("x-forwarded-proto")) else {
             throw HTTPError(403, "cross-site request refused: Origin \(origin) is not this server")
         }
     }
 
-    /// Whether `origin` (`scheme://host[:port]`) names the same host and port as the
-    /// request's Host header (its port, else the port the request came in on), default
-    /// ports ignored. `null` never does.
-    static func isSameOrigin(_ origin: String, host: String, serverPort: Int? = nil) -> Bool {
+    /// Whether `origin` (`scheme://host[:port]`) names the host and port of the request's
+    /// Host header as the browser sent it; a missing port on either side is the default
+    /// port of the Origin's scheme (so `https://attendance.example` matches `Host:
+    /// attendance.example` behind a TLS-terminating proxy). A proxy's `X-Forwarded-Proto`,
+    /// when present, must be the Origin's scheme. `null` never matches.
+    static func isSameOrigin(_ origin: String, host: String, forwardedProto: String? = nil) -> Bool {
         let parts = origin.lowercased().split(separator: "://", maxSplits: 1)
         guard parts.count == 2, !host.isEmpty else { return false }
-        let defaultPort = parts[0] == "https" ? 443 : parts[0] == "http" ? 80 : nil
+        let scheme = String(parts[0])
+        let defaultPort = scheme == "https" ? 443 : scheme == "http" ? 80 : nil
         guard let defaultPort, !parts[1].contains("/") else { return false }
+        if let forwardedProto, !forwardedProto.isEmpty {
+            // A chain of proxies lists one scheme each; the first is the browser's.
+            let first = forwardedProto.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard first == scheme else { return false }
+        }
         let (originHost, originPort) = authority(String(parts[1]))
         let (requestHost, requestPort) = authority(host.lowercased())
-        return originHost == requestHost && (originPort ?? defaultPort) == (requestPort ?? serverPort ?? defaultPort)
+        return originHost == requestHost && (originPort ?? defaultPort) == (requestPort ?? defaultPort)
     }
 
     /// Splits `host[:port]` or `[v6]:port`; the host lower-cased, brackets removed.

@@ -7,7 +7,7 @@ import Testing
 func send(_ app: App, _ method: String, _ target: String, _ body: String = "", headers: [String: String] = [:]) -> Response {
     let parts = target.split(separator: "?", maxSplits: 1)
     return app.respond(to: Request(method: method, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
-                                   headers: headers, body: Array(body.utf8), serverPort: 8080))
+                                   headers: headers, body: Array(body.utf8)))
 }
 
 func jsonArray(_ response: Response) -> [[String: Any]] {
@@ -94,7 +94,15 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         (["origin": "http://127.0.0.1:3000", "host": "127.0.0.1"], 403),
         (["sec-fetch-site": "cross-site", "host": "127.0.0.1:8080"], 403),
         (["host": "rebound.example"], 403),
-        (["origin": "http://127.0.0.1:8080", "host": "127.0.0.1"], 200),
+        // A Host without a port is the Origin scheme's default port, as a browser sends it.
+        (["origin": "http://127.0.0.1:8080", "host": "127.0.0.1"], 403),
+        (["origin": "http://127.0.0.1:8080", "host": "127.0.0.1:8080"], 200),
+        // Behind a TLS-terminating proxy that passes Host and X-Forwarded-Proto.
+        (["origin": "https://localhost", "host": "localhost"], 200),
+        (["origin": "https://localhost", "host": "localhost", "x-forwarded-proto": "https"], 200),
+        (["origin": "https://localhost", "host": "localhost:443", "x-forwarded-proto": "https, http"], 200),
+        (["origin": "http://localhost", "host": "localhost", "x-forwarded-proto": "https"], 403),
+        (["origin": "https://localhost:8443", "host": "localhost"], 403),
         (["origin": "http://localhost", "host": "localhost:80"], 200),
         (["origin": "http://[::1]:8080", "host": "[::1]:8080", "sec-fetch-site": "same-origin"], 200),
         ([:], 200),
@@ -110,6 +118,55 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         let app = try makeApp()
         #expect(send(app, "GET", "/api/settings", headers: ["origin": "http://evil.example", "host": "localhost"]).status == 200)
         #expect(send(app, "GET", "/api/settings", headers: ["host": "evil.example"]).status == 403)
+    }
+}
+
+@Suite struct URLEncodedTests {
+    @Test(arguments: [
+        ("a+b%20c", "a b c"), ("%E2%82%AC", "€"), ("100%25", "100%"), ("", ""), ("caf%C3%A9", "café"),
+    ])
+    func escapesAreDecoded(text: String, decoded: String) throws {
+        #expect(try URLEncoded.pairs(Array("note=\(text)".utf8), of: "form field").map(\.1) == [decoded])
+    }
+
+    @Test(arguments: ["100%25%zz", "a%FFb", "50%", "%4", "%%41", "%C3"])
+    func invalidEscapesAreA400NamingTheField(text: String) {
+        #expect(throws: HTTPError(400, "form field note is not valid percent-encoded UTF-8")) {
+            try URLEncoded.pairs(Array("a=1&note=\(text)".utf8), of: "form field")
+        }
+    }
+
+    @Test func queryStringsAndFormsShareTheRule() throws {
+        let app = try makeApp()
+        #expect(send(app, "GET", "/api/summary?year=20%zz").status == 400)
+        #expect(send(app, "POST", "/corrections", "date=2024-03-01&minutes=60&note=100%25%zz",
+                      headers: ["content-type": "application/x-www-form-urlencoded"]).status == 400)
+        #expect(try app.database.corrections().isEmpty)
+    }
+}
+
+@Suite struct JSONNumberTests {
+    @Test(arguments: ["1e-400", "1e400", "-1e400", "99999999999999999999", "5e-999999"])
+    func numbersNoFieldCanHoldAreOneRule(number: String) throws {
+        let app = try makeApp()
+        let response = send(app, "POST", "/api/settings", #"{"opening_balance_minutes":\#(number)}"#)
+        #expect(response.status == 422)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("out of range"))
+    }
+
+    @Test func zeroAndNumbersInStringsAreNotOutOfRange() throws {
+        let app = try makeApp()
+        #expect(send(app, "POST", "/api/settings", #"{"opening_balance_minutes":0e-999}"#).status != 422)
+        #expect(send(app, "POST", "/api/holidays", #"{"date":"2024-12-25","name":"1e400"}"#).status == 201)
+    }
+
+    @Test func aBodyThatIsNotAnObjectSaysSo() throws {
+        let app = try makeApp()
+        for body in ["[1,2]", "\"text\"", "42", "null"] {
+            let response = send(app, "POST", "/api/holidays", body)
+            #expect(response.status == 400)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("body must be a JSON object"))
+        }
     }
 }
 

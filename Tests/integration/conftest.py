@@ -26,7 +26,7 @@ def free_port():
 class Stack:
     """nginx + responder under scripts/serve; stopped with SIGTERM like Ctrl-C."""
 
-    def __init__(self, token=TOKEN, web_server="nginx", database=None):
+    def __init__(self, token=TOKEN, web_server="nginx", database=None, env=None, data_dir=None):
         # Fail, never skip: a missing web server is a broken setup, not an excuse.
         self.web_server = web_server
         for tool in (web_server, "spawn-fcgi"):
@@ -34,13 +34,13 @@ class Stack:
         self.binary = os.environ.get("ATTENDANCE_FCGI", str(ROOT / ".build/debug/attendance-fcgi"))
         assert Path(self.binary).is_file(), f"no responder binary at {self.binary} (make build-debug)"
         self.port = free_port()
-        self.data_dir = Path(tempfile.mkdtemp(prefix="attendance-test-"))
+        self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="attendance-test-"))
         if database is not None:  # start on an existing database file, as an upgrade would
             shutil.copyfile(database, self.data_dir / "attendance.sqlite")
         self.token = token
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PORT=str(self.port), DATA_DIR=str(self.data_dir),
-                   BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server)
+                   BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server, **(env or {}))
         self.log = open(self.data_dir / "serve.out", "w")
         self.process = subprocess.Popen([str(ROOT / "scripts/serve")], env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)

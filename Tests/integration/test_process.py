@@ -103,3 +103,21 @@ def test_serve_leaves_no_process_behind():
     assert not alive(pid)
     assert not alive(nginx_pid)
     stack.stop()
+
+
+def test_ctrl_c_stops_both_servers_cleanly_and_removes_what_the_run_made():
+    """A terminal's Ctrl-C: SIGINT to the whole foreground process group, not only to
+    scripts/serve (Stack starts it as the leader of its own group)."""
+    for web_server in ("nginx", "lighttpd"):
+        stack = Stack(web_server=web_server)
+        run = stack.data_dir / "run"
+        pid = stack.responder_pid()
+        os.killpg(stack.process.pid, signal.SIGINT)
+        assert stack.process.wait(timeout=10) == 0
+        time.sleep(0.3)
+        output = (stack.data_dir / "serve.out").read_text()
+        assert "restarting" not in output and "stopped; see" not in output, output
+        assert not alive(pid)
+        left = sorted(path.name for path in run.iterdir())
+        assert not [name for name in left if not name.endswith(".log")], left
+        stack.stop()

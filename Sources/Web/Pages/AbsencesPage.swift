@@ -51,7 +51,7 @@ enum AbsencesPage {
     }
 
     static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let query = request.queryItems
+        let query = try request.queryItems
         var saved: String?
         if let booked = query["booked"].flatMap(Int.init) {
             let skipped = query["skipped"].flatMap(Int.init) ?? 0
@@ -64,7 +64,7 @@ enum AbsencesPage {
     }
 
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var entry = Entry(from: fields["from"].trimmingWhitespace, to: fields["to"].trimmingWhitespace, kind: fields["kind"],
                           halfDay: !fields["half_day"].isEmpty, note: fields["note"])
         do {
@@ -78,7 +78,7 @@ enum AbsencesPage {
     }
 
     static func remove(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let date = Form(request)["date"]
+        let date = (try Form(request))["date"]
         try AbsenceHandler.remove(app, date: date)
         return .seeOther("/absences?removed=\(LocalDate(date)?.description ?? "")")
     }

@@ -59,7 +59,7 @@ enum CorrectionsPage {
     }
 
     static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let query = request.queryItems
+        let query = try request.queryItems
         var entry = Entry()
         if let edit = query["edit"], let date = LocalDate(edit) {
             entry.date = date.description
@@ -77,7 +77,7 @@ enum CorrectionsPage {
 
     /// Adds or changes a correction with the API's rules; on an error shows the form again as typed.
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var entry = Entry(date: fields["date"].trimmingWhitespace, duration: fields["duration"].trimmingWhitespace, note: fields["note"])
         do {
             guard let minutes = Format.minutes(fromHours: entry.duration) else {
@@ -92,7 +92,7 @@ enum CorrectionsPage {
     }
 
     static func remove(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         try CorrectionHandler.remove(app, date: fields["date"])
         return .seeOther(location(from: fields["from"], to: fields["to"], extra: "removed=\(fields["date"])"))
     }

@@ -63,19 +63,13 @@ extension Response {
     }
 }
 
-/// An `application/x-www-form-urlencoded` body: values by name, repeated names kept.
+/// An `application/x-www-form-urlencoded` body (decoded by `URLEncoded`; 400 when it
+/// cannot be): values by name, repeated names kept.
 struct Form {
     let pairs: [(String, String)]
 
-    init(_ request: Request) {
-        let text = String(decoding: request.body, as: UTF8.self)
-        pairs = text.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
+    init(_ request: Request) throws {
+        pairs = try URLEncoded.pairs(request.body, of: "form field")
     }
 
     subscript(_ name: String) -> String { pairs.last { $0.0 == name }?.1 ?? "" }

@@ -35,7 +35,7 @@ enum ReportPage {
         let settings = try app.database.settings()
         let today = app.today(in: settings.timezone)
         var first = LocalDate(year: today.year, month: today.month, day: 1)!
-        if let text = request.queryItems["month"], !text.isEmpty {
+        if let text = try request.queryItems["month"], !text.isEmpty {
             guard let chosen = month(text) else {
                 throw ValidationError(.from, "month \"\(text)\" is not a month in the form YYYY-MM")
             }

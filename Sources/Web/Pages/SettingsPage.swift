@@ -150,7 +150,7 @@ enum SettingsPage {
     // MARK: Routes
 
     static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let saved: String? = switch request.queryItems["saved"] {
+        let saved: String? = switch try request.queryItems["saved"] {
         case "settings": "Settings saved."
         case "schedule": "Schedule saved."
         case "version-removed": "Schedule change removed."
@@ -163,7 +163,7 @@ enum SettingsPage {
 
     /// Period, opening balance, vacation days and zone, with the API's rules.
     static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var typed = GeneralForm(periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
                                 opening: fields["opening_balance"].trimmingWhitespace, vacation: fields["vacation_days"].trimmingWhitespace,
                                 timezone: fields["timezone"])
@@ -196,7 +196,7 @@ enum SettingsPage {
 
     /// The version in force today, rewritten in place from working days and daily hours.
     static func postSimple(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var typed = SimpleForm(workingDays: Set(fields.all("working_days").compactMap(Weekday.init)),
                                hours: fields["daily_hours"].trimmingWhitespace)
         do {
@@ -218,7 +218,7 @@ enum SettingsPage {
 
     /// A change of the schedule from a date: hours per weekday.
     static func addVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var typed = ChangeForm(validFrom: fields["valid_from"].trimmingWhitespace,
                                hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, fields["hours_\($0.rawValue)"].trimmingWhitespace) }))
         do {
@@ -239,12 +239,12 @@ enum SettingsPage {
     }
 
     static func removeVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        try ScheduleHandler.remove(app, validFrom: Form(request)["valid_from"])
+        try ScheduleHandler.remove(app, validFrom: (try Form(request))["valid_from"])
         return .seeOther("/settings?saved=version-removed#schedule")
     }
 
     static func addHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = Form(request)
+        let fields = try Form(request)
         var typed = HolidayForm(date: fields["date"].trimmingWhitespace, name: fields["name"])
         do {
             _ = try HolidayHandler.save(app, date: typed.date, name: typed.name)
@@ -263,7 +263,7 @@ enum SettingsPage {
             calendar = fields["calendar"] ?? []
             if calendar.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { calendar = fields["calendar_text"] ?? [] }
         } else {
-            calendar = Array(Form(request)["calendar_text"].utf8)
+            calendar = Array((try Form(request))["calendar_text"].utf8)
         }
         do {
             let result = try HolidayHandler.importCalendar(app, bytes: calendar)
@@ -276,7 +276,7 @@ enum SettingsPage {
     }
 
     static func removeHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        try HolidayHandler.remove(app, date: Form(request)["date"])
+        try HolidayHandler.remove(app, date: (try Form(request))["date"])
         return .seeOther("/settings?saved=holiday-removed#holidays")
     }
 

@@ -1,0 +1,107 @@
+"""The responder under faults and odd clients (issue: a TLS proxy in front, clients
+without Host, bytes that are not what they claim), through nginx and lighttpd."""
+import socket
+
+import pytest
+import requests
+
+from conftest import Stack
+
+
+@pytest.fixture(scope="module", params=["nginx", "lighttpd"])
+def proxied(request):
+    """A stack that also serves attendance.example, as one behind a TLS proxy does."""
+    running = Stack(web_server=request.param, env={"ALLOWED_HOSTS": "attendance.example"})
+    yield running
+    running.stop()
+
+
+def raw(stack, request):
+    """Sends bytes as they are (no client library adding a Host) and returns the answer."""
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode()
+
+
+def holiday(stack, day, headers):
+    return requests.post(stack.url + "/api/holidays", json={"date": f"2024-12-{day}", "name": "Holiday"},
+                         headers=headers, timeout=10)
+
+
+def holiday_days(stack):
+    return {row[0] for row in stack.query("SELECT date FROM holiday")}
+
+
+def test_behind_a_tls_proxy_forms_from_the_site_itself_are_taken(proxied):
+    # What a TLS-terminating proxy passes on: the browser's Host (no port: 443) and the scheme.
+    same = {"Host": "attendance.example", "Origin": "https://attendance.example", "X-Forwarded-Proto": "https"}
+    assert holiday(proxied, "01", same).status_code == 201
+    assert holiday(proxied, "02", {k: v for k, v in same.items() if k != "X-Forwarded-Proto"}).status_code == 201
+    for origin, proto in [("https://evil.example", "https"), ("https://attendance.example:8443", "https"),
+                          ("http://attendance.example", "https"), ("null", "https")]:
+        response = holiday(proxied, "03", {"Host": "attendance.example", "Origin": origin, "X-Forwarded-Proto": proto})
+        assert response.status_code == 403 and "cross-site" in response.json()["error"], origin
+    # Straight to the web server, the browser sends the port in Host.
+    local = f"127.0.0.1:{proxied.port}"
+    assert holiday(proxied, "04", {"Host": local, "Origin": f"http://{local}"}).status_code == 201
+    assert holiday(proxied, "05", {"Host": local, "Origin": "http://127.0.0.1"}).status_code == 403
+    assert {"2024-12-01", "2024-12-02", "2024-12-04"} <= holiday_days(proxied)
+    assert not {"2024-12-03", "2024-12-05"} & holiday_days(proxied)
+
+
+def test_a_client_without_host_is_not_a_browser_and_its_token_decides(proxied):
+    body = b'{"host":"old-client"}'
+    status, answer = raw(proxied, b"POST /api/heartbeat HTTP/1.0\r\nAuthorization: Bearer " + proxied.token.encode()
+                         + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert (status, answer.strip()) == (200, '{"accepted":1,"duplicates":0}')
+    assert proxied.query("SELECT COUNT(*) FROM heartbeat WHERE host = 'old-client'") == [(1,)]
+    status, _ = raw(proxied, b"POST /api/heartbeat HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                    % len(body) + body)
+    assert status == 401
+    status, _ = raw(proxied, b"GET /api/settings HTTP/1.0\r\n\r\n")
+    assert status == 200
+
+
+@pytest.mark.parametrize("note", ["100%25%zz", "a%FFb", "50%"])
+def test_a_form_value_with_a_broken_escape_is_a_400_and_stores_nothing(proxied, note):
+    local = f"127.0.0.1:{proxied.port}"
+    before = proxied.query("SELECT COUNT(*) FROM correction")
+    response = requests.post(proxied.url + "/corrections", data=f"date=2024-03-01&minutes=60&note={note}",
+                             headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://{local}"},
+                             allow_redirects=False, timeout=10)
+    assert response.status_code == 400 and "note is not valid percent-encoded UTF-8" in response.text
+    assert proxied.query("SELECT COUNT(*) FROM correction") == before
+    # (raw: a client library would re-escape the bad escape before sending it)
+    status, answer = raw(proxied, f"GET /api/days?from=2024-01-01&to=2024-01-31&x={note} HTTP/1.1\r\n"
+                         f"Host: {local}\r\nConnection: close\r\n\r\n".encode())
+    # lighttpd refuses some of these itself (its error, in the API's JSON too).
+    assert status == 400 and ("query parameter x is not valid percent-encoded UTF-8" in answer
+                              or (proxied.web_server == "lighttpd" and '"malformed request"' in answer)), answer
+
+
+@pytest.mark.parametrize("number", ["1e-400", "1e400", "12345678901234567890123"])
+def test_numbers_out_of_range_are_one_422(proxied, number):
+    response = requests.post(proxied.url + "/api/settings", data='{"opening_balance_minutes":%s}' % number,
+                             headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 422 and "out of range" in response.json()["error"]
+
+
+def test_a_json_array_body_says_what_is_wrong(proxied):
+    response = requests.post(proxied.url + "/api/holidays", data="[1,2]", headers={"Content-Type": "application/json"},
+                             timeout=10)
+    assert response.status_code == 400 and response.json()["error"] == "body must be a JSON object"
+
+
+def test_every_error_the_web_server_makes_itself_is_json(proxied):
+    local = f"127.0.0.1:{proxied.port}"
+    for request in [b"GARBAGE\r\n\r\n", f"GET /static/nope.css HTTP/1.1\r\nHost: {local}\r\nConnection: close\r\n\r\n".encode(),
+                    f"GET /api/days?x=%00 HTTP/1.1\r\nHost: {local}\r\nConnection: close\r\n\r\n".encode()]:
+        status, answer = raw(proxied, request)
+        assert status in (400, 404) and answer.startswith('{"error":'), (request, answer)
+    # The responder's own pages for people stay pages.
+    response = requests.get(proxied.url + "/no-such-page", timeout=10)
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
