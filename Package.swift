@@ -55,7 +55,10 @@ let package = Package(
 
         .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Storage", "HTTPMessage", "FastCGI"]),
+        .testTarget(name: "WebTests", dependencies: [
+            "Web", "Storage", "HTTPMessage", "FastCGI",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessage"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
     ],

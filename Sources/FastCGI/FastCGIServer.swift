@@ -41,23 +41,38 @@ public enum FastCGIError: Error, CustomStringConvertible {
 }
 
 /// A FastCGI responder: several threads, each with its own `FCGX_Request`, accept on one
-/// listening socket and hand every request, copied into a `Request`, to `handler`.
+/// listening socket and copy every request into a `Request`. Those `urgent` claims (the
+/// heartbeat) are answered at once on the accepting thread; the rest (pages, reports, the
+/// API) go to a few page threads, in order of arrival, at a lower CPU priority. However
+/// many slow pages are being loaded, a heartbeat never waits for a thread or behind
+/// a page render.
 public struct FastCGIServer: Sendable {
     public let socket: Int32
     public let threads: Int
+    /// Threads that answer what `urgent` does not claim; 0 answers everything on the
+    /// accepting thread.
+    public let pageThreads: Int
     /// Largest body read; a larger `CONTENT_LENGTH` is answered with `tooLarge` unread.
     public let bodyLimit: Int
     public let tooLarge: Response
+    /// The answer when `PageQueue.limit` requests already wait for a page thread.
+    public let busy: Response
+    public let urgent: @Sendable (Request) -> Bool
     public let handler: @Sendable (Request) -> Response
     public let log: Log
 
-    public init(socket: Int32, threads: Int, bodyLimit: Int, tooLarge: Response, log: Log,
+    public init(socket: Int32, threads: Int, pageThreads: Int = 0, bodyLimit: Int, tooLarge: Response,
+                busy: Response = Response(status: 503), log: Log,
+                urgent: @escaping @Sendable (Request) -> Bool = { _ in true },
                 handler: @escaping @Sendable (Request) -> Response) {
         self.socket = socket
         self.threads = max(1, threads)
+        self.pageThreads = max(0, pageThreads)
         self.bodyLimit = bodyLimit
         self.tooLarge = tooLarge
+        self.busy = busy
         self.log = log
+        self.urgent = urgent
         self.handler = handler
     }
 
@@ -94,51 +109,88 @@ public struct FastCGIServer: Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Serves forever on `threads` threads (the calling one among them).
+    /// Serves forever on `threads` accepting threads (the calling one among them) and
+    /// `pageThreads` page threads.
     public func run() -> Never {
-        for _ in 1..<threads {
-            let server = self
-            let thread = Thread { server.acceptLoop() }
-            thread.stackSize = 1 << 20
-            thread.start()
+        let server = self
+        let queue = PageQueue()
+        for _ in 0..<pageThreads {
+            start { server.pageLoop(queue) }
         }
-        acceptLoop()
+        for _ in 1..<threads {
+            start { server.acceptLoop(queue) }
+        }
+        acceptLoop(queue)
         exit(0)
     }
 
-    func acceptLoop() {
-        var request = FCGX_Request()
-        guard FCGX_InitRequest(&request, socket, 0) == 0 else {
-            log("FCGX_InitRequest failed")
-            return
-        }
+    private func start(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    func acceptLoop(_ queue: PageQueue) {
+        guard var raw = newRequest() else { return }
         while true {
-            let status = FCGX_Accept_r(&request)
+            let status = FCGX_Accept_r(raw)
             if status < 0 {
                 // A failed accept (a peer that went away, EMFILE) must not end the loop.
                 log("FCGX_Accept_r failed: \(status)")
                 usleep(100_000)
                 continue
             }
-            serve(&request)
-            FCGX_Finish_r(&request)
+            guard let (request, bodySize) = read(raw) else {
+                write(tooLarge, to: raw.pointee.out)
+                FCGX_Finish_r(raw)
+                continue
+            }
+            if pageThreads == 0 || urgent(request) {
+                answer(request, bodySize: bodySize, on: raw)
+                FCGX_Finish_r(raw)
+            } else if let next = newRequest(), queue.push(PageQueue.Job(raw: raw, request: request, bodySize: bodySize)) {
+                raw = next  // the page thread finishes and frees the one it took
+            } else {
+                write(busy, to: raw.pointee.out)
+                FCGX_Finish_r(raw)
+            }
         }
     }
 
-    /// Copies one request out of libfcgi, runs the handler, writes its response.
-    func serve(_ raw: inout FCGX_Request) {
-        let params = FastCGIParams.read(raw.envp)
-        let response: Response
-        var bodySize = 0
-        if let declared = Int(params["CONTENT_LENGTH"] ?? ""), declared > bodyLimit {
-            response = tooLarge
-        } else if let body = readBody(raw.in) {
-            bodySize = body.count
-            response = handler(FastCGIParams.request(from: params, body: body))
-        } else {
-            response = tooLarge
+    func pageLoop(_ queue: PageQueue) {
+        // Nice 5: when pages and heartbeats want the CPU at once, heartbeats get it first.
+        // (Linux applies PRIO_PROCESS with a thread id to that thread alone.)
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(attendance_gettid()), 5)
+        while true {
+            let job = queue.pop()
+            answer(job.request, bodySize: job.bodySize, on: job.raw)
+            FCGX_Finish_r(job.raw)
+            job.raw.deallocate()
         }
-        write(response, to: raw.out)
+    }
+
+    func newRequest() -> UnsafeMutablePointer<FCGX_Request>? {
+        let raw = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        raw.initialize(to: FCGX_Request())
+        guard FCGX_InitRequest(raw, socket, 0) == 0 else {
+            log("FCGX_InitRequest failed")
+            raw.deallocate()
+            return nil
+        }
+        return raw
+    }
+
+    /// Copies one request out of libfcgi; nil when its body is over `bodyLimit`.
+    func read(_ raw: UnsafeMutablePointer<FCGX_Request>) -> (Request, Int)? {
+        let params = FastCGIParams.read(raw.pointee.envp)
+        if let declared = Int(params["CONTENT_LENGTH"] ?? ""), declared > bodyLimit { return nil }
+        guard let body = readBody(raw.pointee.in) else { return nil }
+        return (FastCGIParams.request(from: params, body: body), body.count)
+    }
+
+    /// Runs the handler and writes its response.
+    func answer(_ request: Request, bodySize: Int, on raw: UnsafeMutablePointer<FCGX_Request>) {
+        write(handler(request), to: raw.pointee.out)
         // A large batch leaves megabytes of freed heap behind; hand them back to the OS
         // so the responder stays small between back-fills.
         if bodySize > 64 * 1024 { malloc_trim(0) }
@@ -172,5 +224,43 @@ public struct FastCGIServer: Sendable {
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), stream)
             }
         }
+    }
+}
+
+/// Requests waiting for a page thread, oldest first, at most `limit` of them.
+final class PageQueue: @unchecked Sendable {
+    struct Job: @unchecked Sendable {
+        let raw: UnsafeMutablePointer<FCGX_Request>
+        let request: Request
+        let bodySize: Int
+    }
+
+    /// Beyond this many waiting, a request is answered `busy` at once.
+    static let limit = 256
+    private var jobs: [Job] = []
+    private var head = 0
+    private let condition = NSCondition()
+
+    /// False when the queue is full.
+    func push(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobs.count - head < Self.limit else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    func pop() -> Job {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == jobs.count { condition.wait() }
+        let job = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return job
     }
 }

@@ -17,7 +17,7 @@ public struct Response: Sendable {
         200: "OK", 201: "Created", 204: "No Content", 302: "Found", 303: "See Other",
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
         405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-        422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable",
+        422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable", 507: "Insufficient Storage",
     ]
 }
 

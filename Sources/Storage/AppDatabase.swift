@@ -24,7 +24,9 @@ public struct IngestResult: Sendable, Equatable, Codable {
 /// Owns the SQLite connection, migrates it on open, and offers named operations, each in
 /// one transaction.
 public struct AppDatabase: Sendable {
-    let writer: any DatabaseWriter
+    /// The connection; replaced when a database opened read-only becomes writable.
+    let store: Store
+    var writer: any DatabaseWriter { store.writer }
     /// Heartbeat requests written together when they arrive together.
     let ingest: GroupCommit<([HeartbeatMinute], Int64), IngestResult>
 
@@ -34,30 +36,126 @@ public struct AppDatabase: Sendable {
     /// caches at most 1 MiB of pages, and there are at most 4 readers (pages beyond
     /// that wait for one): memory stays small whatever the database's size. A new database gets
     /// `fresh`'s settings and a first schedule version from its period's start (rule 10).
+    ///
+    /// A database that cannot be written (a read-only mount, a restored file with the
+    /// wrong owner) is opened read-only when it is already set up: every read works, every
+    /// write throws `StorageFault.readOnly`, and `reopenIfWritable()` switches back.
     public static func open(path: String, fresh: Settings) throws -> AppDatabase {
+        let store = Store(path: path)
+        do {
+            // SQLite itself would open an unwritable file read-only without a word.
+            guard store.isWritable || !FileManager.default.fileExists(atPath: path) else { throw StorageFault.readOnly }
+            store.writer = try readWritePool(path)
+            return try AppDatabase(store: store, fresh: fresh)
+        } catch where StorageFault(error) == .readOnly && FileManager.default.fileExists(atPath: path) {
+            let pool = try readOnlyPool(path)
+            guard try pool.read({ db in try Migrations.migrator.hasCompletedMigrations(db) }) else {
+                throw StorageFault.readOnly  // an old schema that cannot be upgraded in place
+            }
+            store.writer = pool
+            store.readOnly = true
+            return AppDatabase(store: store)
+        }
+    }
+
+    static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 4
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA cache_size = -1024")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(writer: pool, fresh: fresh)
+        return configuration
+    }
+
+    static func readWritePool(_ path: String) throws -> DatabasePool {
+        try DatabasePool(path: path, configuration: configuration())
+    }
+
+    static func readOnlyPool(_ path: String) throws -> DatabasePool {
+        var configuration = configuration()
+        configuration.readonly = true
+        return try DatabasePool(path: path, configuration: configuration)
     }
 
     /// A private in-memory database, for tests.
     public static func inMemory(fresh: Settings) throws -> AppDatabase {
-        try AppDatabase(writer: DatabaseQueue(), fresh: fresh)
+        let store = Store(path: ":memory:")
+        store.writer = try DatabaseQueue()
+        return try AppDatabase(store: store, fresh: fresh)
+    }
+
+    /// Whether writes are refused because the file cannot be written.
+    public var isReadOnly: Bool { store.readOnly }
+
+    /// After a write was refused as read-only: when the file can be written again, opens it
+    /// read-write and returns true (the write can then be tried again). Tries at most once
+    /// every 5 seconds.
+    public func reopenIfWritable(now: Int64) -> Bool {
+        store.reopenIfWritable(now: now)
+    }
+
+    /// The connection, and what is known of its writability. `writer` is set once before
+    /// use, then only replaced under the lock.
+    final class Store: @unchecked Sendable {
+        let path: String
+        private let lock = NSLock()
+        private var current: (any DatabaseWriter)?
+        private var lastTry: Int64 = .min
+        private var openedReadOnly = false
+
+        init(path: String) { self.path = path }
+
+        var writer: any DatabaseWriter {
+            get { lock.withLock { current! } }
+            set { lock.withLock { current = newValue } }
+        }
+
+        var readOnly: Bool {
+            get { lock.withLock { openedReadOnly } }
+            set { lock.withLock { openedReadOnly = newValue } }
+        }
+
+        /// The file and its folder (for the WAL and its index) can be written.
+        var isWritable: Bool {
+            let folder = (path as NSString).deletingLastPathComponent
+            return access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
+        }
+
+        func reopenIfWritable(now: Int64) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard openedReadOnly, now >= lastTry + 5 else { return false }
+            lastTry = now
+            guard isWritable else { return false }
+            // The read-only connections go first: while they hold the file, a new writer
+            // is still refused. (A read under way on another thread at this moment fails
+            // once; it is the moment the administrator fixed the disk.)
+            try? (current as? DatabasePool)?.close()
+            if let pool = try? AppDatabase.readWritePool(path), (try? Migrations.migrator.migrate(pool)) != nil {
+                current = pool
+                openedReadOnly = false
+                return true
+            }
+            if let pool = try? AppDatabase.readOnlyPool(path) { current = pool }
+            return false
+        }
+    }
+
+    /// Opens nothing new: a database already set up, read-only.
+    private init(store: Store) {
+        self.store = store
+        ingest = GroupCommit { jobs in
+            try store.writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
+        }
     }
 
     /// Migrates, then seeds a new database. Writes only when something is missing, so
     /// opening a database that is set up changes nothing in it.
-    init(writer: any DatabaseWriter, fresh: Settings) throws {
-        self.writer = writer
-        ingest = GroupCommit { jobs in
-            try writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
-        }
+    init(store: Store, fresh: Settings) throws {
+        self.init(store: store)
+        let writer = store.writer
         try Migrations.migrator.migrate(writer)
         // The cache gained its first and last minutes after databases were in use: a
         // cache without them is rebuilt from the raw heartbeats, once.
@@ -203,6 +301,32 @@ public struct AppDatabase: Sendable {
     public func dailyCacheIsConsistent() throws -> Bool {
         try writer.read { db in
             try Self.spans(db, nil) == Self.recount(db)
+        }
+    }
+}
+
+/// What a failed database operation says about the disk: something a client can be told
+/// and act on, unlike other errors.
+public enum StorageFault: Error, Hashable, Sendable {
+    /// The database file or its folder cannot be written.
+    case readOnly
+    /// No space left on the device.
+    case full
+
+    /// The fault behind `error`, or nil for any other error.
+    public init?(_ error: any Error) {
+        if let fault = error as? StorageFault {
+            self = fault
+            return
+        }
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_READONLY: self = .readOnly
+        case .SQLITE_FULL: self = .full
+        case .SQLITE_CANTOPEN where errno == EROFS || errno == EACCES: self = .readOnly
+        case .SQLITE_IOERR where errno == ENOSPC: self = .full
+        case .SQLITE_IOERR where errno == EROFS: self = .readOnly
+        default: return nil
         }
     }
 }

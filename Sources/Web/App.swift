@@ -36,6 +36,8 @@ public struct App: Sendable {
     /// Request bodies larger than this are refused with 413 (SPEC §3).
     public static let bodyLimit = 2 * 1024 * 1024
 
+    let faultLog = FaultLog()
+
     public init(database: AppDatabase, config: AppConfig, pages: Pages? = nil, log: Log = .standardError) {
         self.database = database
         self.config = config
@@ -71,9 +73,35 @@ public struct App: Sendable {
         } catch let error as ValidationError {
             return errorResponse(422, error.message, for: request)
         } catch {
-            log("500 \(request.method) \(request.path): \(error)")
-            return errorResponse(500, "Something went wrong on the server. The server log has the details.", for: request)
+            guard let fault = StorageFault(error) else {
+                log("500 \(request.method) \(request.path): \(error)")
+                return errorResponse(500, "Something went wrong on the server. The server log has the details.", for: request)
+            }
+            // Writable again (a remount, a fixed owner): the same request once more.
+            if fault == .readOnly, database.reopenIfWritable(now: config.now()) {
+                log("the database can be written again; writes are taken")
+                return route(request)
+            }
+            return faultResponse(fault, for: request)
         }
+    }
+
+    /// A disk fault as a client can act on it: nothing was stored, try again later. Logged
+    /// at most once a minute per kind, however many requests meet it.
+    func faultResponse(_ fault: StorageFault, for request: Request) -> Response {
+        let status: Int, message: String
+        switch fault {
+        case .readOnly:
+            (status, message) = (503, "the database cannot be written (a read-only file or mount): nothing was stored; reading works")
+        case .full:
+            (status, message) = (507, "the disk is full: nothing was stored; try again once there is space")
+        }
+        if faultLog.shouldLog(fault, now: config.now()) {
+            log("\(status) \(request.method) \(request.path): \(message) (said at most once a minute)")
+        }
+        var response = errorResponse(status, message, for: request)
+        response.headers.append(("Retry-After", "60"))
+        return response
     }
 
     /// JSON for the API, the friendly error page for everything else.
@@ -98,4 +126,30 @@ public struct App: Sendable {
 
     /// The answer to a body over `bodyLimit`.
     public static let tooLarge = Response.error(413, "request body is larger than 2 MiB")
+
+    /// The answer when hundreds of page requests already wait for a thread.
+    public static let busy: Response = {
+        var response = Response.error(503, "the server is busy with other pages; try again shortly")
+        response.headers.append(("Retry-After", "2"))
+        return response
+    }()
+
+    /// Requests answered at once, never queued behind pages: the heartbeat and the ping.
+    @Sendable public static func isUrgent(_ request: Request) -> Bool {
+        request.path == "/api/heartbeat" || request.path == "/api/ping"
+    }
+}
+
+/// When each disk fault was last logged.
+final class FaultLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: [StorageFault: Int64] = [:]
+
+    func shouldLog(_ fault: StorageFault, now: Int64) -> Bool {
+        lock.withLock {
+            guard now >= (last[fault] ?? .min) + 60 else { return false }
+            last[fault] = now
+            return true
+        }
+    }
 }

@@ -44,8 +44,11 @@ struct Serve: ParsableCommand {
     @Option(help: "unix:/path/to.sock or HOST:PORT (a host is required, e.g. 127.0.0.1:9000). Default: the socket on fd 0.")
     var listen: String?
 
-    @Option(help: "Accept threads: requests served at once. Heartbeats that arrive together are committed together, so more threads mean fewer commits under load; pages share 4 database readers whatever this is.")
+    @Option(help: "Accept threads. Heartbeats are answered on them at once; heartbeats that arrive together are committed together, so more threads mean fewer commits under load.")
     var threads: Int = 16
+
+    @Option(help: "Page threads: everything but heartbeats (pages, reports, the API) is answered on these, in order of arrival, at a lower CPU priority, so slow pages never hold up a heartbeat.")
+    var pageThreads: Int = 2
 
     @Option(help: "Append log lines to this file instead of stderr.")
     var logFile: String?
@@ -64,6 +67,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--listen \(listen): expected unix:/path or HOST:PORT with a host, e.g. 127.0.0.1:9000")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+        guard (1...64).contains(pageThreads) else { throw ValidationError("--page-threads must be 1…64") }
     }
 
     func run() throws {
@@ -81,9 +85,12 @@ struct Serve: ParsableCommand {
             let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts), pages: pages, log: log)
             let address = listen.flatMap(ListenAddress.init) ?? .inherited
             let socket = try FastCGIServer.listen(on: address)
-            log("listening (\(listen ?? "fd 0")), \(threads) threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")
-            FastCGIServer(socket: socket, threads: threads, bodyLimit: App.bodyLimit, tooLarge: App.tooLarge, log: log,
-                          handler: app.respond).run()
+            if database.isReadOnly {
+                log("the database \(storage.database) cannot be written: serving reads; writes answer 503 until it can be")
+            }
+            log("listening (\(listen ?? "fd 0")), \(threads) accept and \(pageThreads) page threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")
+            FastCGIServer(socket: socket, threads: threads, pageThreads: pageThreads, bodyLimit: App.bodyLimit,
+                          tooLarge: App.tooLarge, busy: App.busy, log: log, urgent: App.isUrgent, handler: app.respond).run()
         } catch {
             log("cannot start: \(error)")
             throw ExitCode.failure

@@ -4,6 +4,7 @@ import HTTPMessage
 @testable import Storage
 import Testing
 @testable import Web
+import Mustache
 
 /// The repository's templates folder.
 let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -339,5 +340,38 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(ExportCSV.field("-x") == "'-x")
         #expect(ExportCSV.field("-14") == "-14")  // a negative number stays a number
         #expect(ExportCSV.field("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
+    }
+}
+
+/// The page models that name their fields for the template engine (instead of leaving it
+/// to reflection) answer every field exactly as reflection would, and nothing else.
+@Suite struct NamedFieldTests {
+    /// Field names whose named answer differs from reflection's.
+    func disagreements(_ value: some MustacheParent) -> [String] {
+        // the engine unwraps an Optional before it uses a value; compare what it would use
+        func unwrapped(_ value: Any?) -> String {
+            guard let value else { return "nil" }
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else { return String(reflecting: value) }
+            return mirror.children.first.map { String(reflecting: $0.value) } ?? "nil"
+        }
+        return Mirror(reflecting: value).children.compactMap { child -> String? in
+            guard let label = child.label else { return nil }
+            return unwrapped(child.value) == unwrapped(value.child(named: label)) ? nil : label
+        } + (value.child(named: "noSuchField") == nil ? [] : ["noSuchField"])
+    }
+
+    @Test func correctionsRowsAndModelAnswerAsReflectionWould() throws {
+        let entry = CorrectionsPage.HistoryEntry(when: "w", what: "x", note: "n")
+        let row = CorrectionsPage.Row(date: "1", weekday: "2", start: "3", end: "4", recorded: "5", expected: "6", effective: "7",
+                                      difference: "8", differenceTone: "9", note: "10", correction: nil, holiday: "12",
+                                      absence: "13", off: true, outside: false, corrected: true, history: [entry],
+                                      hasHistory: true, editLink: "14", rowClass: "15")
+        let model = CorrectionsPage.Model(from: "a", to: "b", fromError: nil, toError: "c", saved: "d", rows: [row], total: "e",
+                                          totalTone: "f", worked: "g", expected: "h", through: "i", csvLink: "j", formDate: "k",
+                                          formDuration: "l", formNote: "m", dateError: nil, durationError: "o", noteError: "p")
+        #expect(disagreements(entry).isEmpty)
+        #expect(disagreements(row).isEmpty)
+        #expect(disagreements(model).isEmpty)
     }
 }

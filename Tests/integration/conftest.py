@@ -35,9 +35,11 @@ class Stack:
         assert Path(self.binary).is_file(), f"no responder binary at {self.binary} (make build-debug)"
         self.port = free_port()
         self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="attendance-test-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         if database is not None:  # start on an existing database file, as an upgrade would
             shutil.copyfile(database, self.data_dir / "attendance.sqlite")
         self.token = token
+        self.database = Path((env or {}).get("DATABASE", self.data_dir / "attendance.sqlite"))
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PORT=str(self.port), DATA_DIR=str(self.data_dir),
                    BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server, **(env or {}))
@@ -67,7 +69,7 @@ class Stack:
         return requests.post(self.url + path, headers=headers, data=body, timeout=10, **kwargs)
 
     def query(self, sql, *args):
-        with sqlite3.connect(self.data_dir / "attendance.sqlite", timeout=10) as db:
+        with sqlite3.connect(self.database, timeout=10) as db:
             return db.execute(sql, args).fetchall()
 
     def stop(self):

@@ -1,6 +1,12 @@
 """The responder under faults and odd clients (issue: a TLS proxy in front, clients
 without Host, bytes that are not what they claim), through nginx and lighttpd."""
+import json
 import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -105,3 +111,113 @@ def test_every_error_the_web_server_makes_itself_is_json(proxied):
     # The responder's own pages for people stay pages.
     response = requests.get(proxied.url + "/no-such-page", timeout=10)
     assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+
+
+@contextmanager
+def tmpfs(size):
+    """A fresh tmpfs of `size`, unmounted afterwards. Root only: CI and `make test` run as
+    root; elsewhere this fails with the reason, never skips silently."""
+    path = Path(tempfile.mkdtemp(prefix="attendance-mount-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    assert mounted.returncode == 0, f"cannot mount a tmpfs (needs root): {mounted.stderr}"
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+        path.rmdir()
+
+
+def remount(path, mode):
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(path)], check=True)
+
+
+def beat(stack, minute):
+    return stack.heartbeat(json.dumps({"timestamp": f"{stamp(minute)}", "host": "fault-test"}))
+
+
+def stamp(minute):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(minute * 60))
+
+
+def stored(stack):
+    return {row[0] for row in stack.query("SELECT minute FROM heartbeat WHERE host = 'fault-test'")}
+
+
+@pytest.mark.parametrize("web_server", ["nginx", "lighttpd"])
+def test_a_read_only_database_serves_reads_refuses_writes_in_json_and_recovers(web_server):
+    first = int(time.time()) // 60 - 600
+    with tmpfs("64m") as mount:
+        database = mount / "attendance.sqlite"
+        stack = Stack(web_server=web_server, env={"DATABASE": str(database)})
+        assert beat(stack, first).status_code == 200
+        stack.stop()
+        remount(mount, "ro")
+        stack = Stack(web_server=web_server, env={"DATABASE": str(database)})
+        try:
+            pid = stack.responder_pid()
+            assert requests.get(stack.url + "/api/settings", timeout=10).status_code == 200
+            assert requests.get(stack.url + "/dashboard", timeout=10).status_code == 200
+            for n in range(30):
+                response = beat(stack, first + 1 + n)
+                assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+                assert "cannot be written" in response.json()["error"]
+            response = holiday(stack, "24", {})
+            assert response.status_code == 503 and "cannot be written" in response.json()["error"]
+            page = requests.post(stack.url + "/corrections", data={"date": "2024-03-01", "duration": "1:00"}, timeout=10,
+                                 headers={"Origin": stack.url}, allow_redirects=False)
+            assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
+            assert stack.responder_pid() == pid  # no crash loop
+            log = (stack.data_dir / "responder.log").read_text()
+            assert log.count("cannot be written") <= 3, log  # the start, and once a minute
+            assert "restarting" not in (stack.data_dir / "serve.out").read_text()
+            # Writable again: the next write after at most 5 s is taken, by the same process.
+            remount(mount, "rw")
+            time.sleep(5.2)
+            assert beat(stack, first + 100).status_code == 200
+            assert holiday(stack, "25", {}).status_code == 201
+            assert stack.responder_pid() == pid
+            assert {first, first + 100} <= stored(stack)
+        finally:
+            stack.stop()
+
+
+@pytest.mark.parametrize("web_server", ["nginx", "lighttpd"])
+def test_a_full_disk_is_a_json_507_and_nothing_acknowledged_is_lost(web_server):
+    with tmpfs("6m") as mount:
+        stack = Stack(web_server=web_server, data_dir=mount / "data")
+        try:
+            pid = stack.responder_pid()
+            first = int(time.time()) // 60 - 5000
+            acknowledged = set()
+            assert beat(stack, first).status_code == 200
+            acknowledged.add(first)
+            with open(mount / "filler", "wb") as filler:  # everything the disk has left
+                try:
+                    while True:
+                        filler.write(b"\0" * 65536)
+                        filler.flush()
+                except OSError:
+                    pass
+            refused = None
+            for n in range(1, 400):
+                response = beat(stack, first + n)
+                if response.status_code == 200:
+                    acknowledged.add(first + n)
+                    continue
+                refused = response
+                break
+            assert refused is not None, "the full disk never refused a heartbeat"
+            assert refused.status_code == 507 and refused.headers["Retry-After"] == "60"
+            assert refused.headers["Content-Type"].startswith("application/json") and "disk is full" in refused.json()["error"]
+            batch = [{"timestamp": stamp(first + 1000 + n), "host": "fault-test"} for n in range(2000)]
+            response = stack.heartbeat(json.dumps({"heartbeats": batch}))
+            assert response.status_code == 507 and "disk is full" in response.json()["error"], response.text[:200]
+            assert stack.responder_pid() == pid
+            (mount / "filler").unlink()
+            response = stack.heartbeat(json.dumps({"heartbeats": batch}))
+            assert response.status_code == 200 and response.json()["accepted"] == 2000
+            assert acknowledged <= stored(stack)
+            assert {first + 1000 + n for n in range(2000)} <= stored(stack)
+        finally:
+            stack.stop()
