@@ -43,7 +43,8 @@ public enum FastCGIError: Error, CustomStringConvertible {
 /// A FastCGI responder: several threads, each with its own `FCGX_Request`, accept on one
 /// listening socket and copy every request into a `Request`. Those `urgent` claims (the
 /// heartbeat) are answered at once on the accepting thread; the rest (pages, reports, the
-/// API) go to a few page threads, in order of arrival, at a lower CPU priority. However
+/// API) go to a few page threads, in order of arrival, which run only when nothing else
+/// wants the CPU (SCHED_IDLE). However
 /// many slow pages are being loaded, a heartbeat never waits for a thread or behind
 /// a page render.
 public struct FastCGIServer: Sendable {
@@ -158,9 +159,8 @@ public struct FastCGIServer: Sendable {
     }
 
     func pageLoop(_ queue: PageQueue) {
-        // Nice 5: when pages and heartbeats want the CPU at once, heartbeats get it first.
-        // (Linux applies PRIO_PROCESS with a thread id to that thread alone.)
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(attendance_gettid()), 5)
+        // SCHED_IDLE: a page renders only when no heartbeat (nor nginx) wants the CPU.
+        if attendance_yield_to_others() != 0 { log("page thread: cannot lower its priority (errno \(errno))") }
         while true {
             let job = queue.pop()
             answer(job.request, bodySize: job.bodySize, on: job.raw)
