@@ -45,10 +45,32 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         let page = html(send(try makePageApp(), "GET", "/dashboard"))
         #expect(page.contains(#"id="balance">+5:00<"#))           // 5 × (9:00 − 8:00) through Sunday
         #expect(page.contains(#"id="today-worked">0:00<"#))
-        #expect(page.contains(#"id="week-delta">−8:00<"#))        // Monday, nothing yet
+        #expect(page.contains(#"id="today-delta">−8:00<"#))
+        #expect(page.contains(#"id="today-note">8:00 to go<"#))  // no heartbeat for a while: no "reached at"
+        // Week, month and the months' balance count complete days, like the balance card.
+        #expect(page.contains(#"id="week-delta">0:00<"#))         // Monday: no day of this week is over yet
+        #expect(page.contains("2024 by month <span class=\"through\">through 2024-06-02</span>"))
+        #expect(page.contains(#"<td class="positive">+5:00</td>"#))  // June's balance through Sunday
         #expect(page.contains(#"<script type="application/json" id="chart-data">{"#))
         #expect(!page.contains("style=\""))
         #expect(!page.contains("<script>"))
+    }
+
+    /// Working now (the last heartbeat a minute ago), 2:00 of 8:00 done at 10:00: the
+    /// target is 6:00 away, at 16:00 on the local clock if the work goes on.
+    @Test func todaySaysWhenTheTargetIsReached() throws {
+        let app = try makePageApp()
+        let eight = Timestamp.epochSeconds("2024-06-03T08:00:00Z")! / 60
+        _ = try app.database.recordHeartbeats((0..<119).map { HeartbeatMinute(minute: eight + Int64($0), host: "") }, receivedAt: 0)
+        var page = html(send(app, "GET", "/dashboard"))
+        #expect(page.contains(#"id="today-worked">1:59<"#))
+        #expect(page.contains(#"id="today-delta">−6:01<"#))
+        #expect(page.contains(#"id="today-note">6:01 to go, reached at 16:01 if you keep working<"#))
+        // Also 00:00–08:00: 9:59 in all, past the target.
+        _ = try app.database.recordHeartbeats((0..<480).map { HeartbeatMinute(minute: eight - 480 + Int64($0), host: "") }, receivedAt: 0)
+        page = html(send(app, "GET", "/dashboard"))
+        #expect(page.contains(#"id="today-delta">+1:59<"#))
+        #expect(page.contains(#"id="today-note">target reached<"#))
     }
 
     @Test func chartDataIsValidJSONWithTheDaysShown() throws {
@@ -366,7 +388,9 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         let row = CorrectionsPage.Row(date: "1", weekday: "2", start: "3", end: "4", recorded: "5", expected: "6", effective: "7",
                                       difference: "8", differenceTone: "9", note: "10", correction: nil, holiday: "12",
                                       absence: "13", off: true, outside: false, corrected: true, history: [entry],
-                                      hasHistory: true, editLink: "14", rowClass: "15")
+                                      hasHistory: true, editLink: "14", rowClass: "15",
+                                      week: CorrectionsPage.WeekTotal(label: "w", worked: "1", expected: "2", counted: "3",
+                                                                      difference: "4", tone: "5"))
         let model = CorrectionsPage.Model(from: "a", to: "b", fromError: nil, toError: "c", saved: "d", rows: [row], total: "e",
                                           totalTone: "f", worked: "g", expected: "h", through: "i", csvLink: "j", formDate: "k",
                                           formDuration: "l", formNote: "m", dateError: nil, durationError: "o", noteError: "p")

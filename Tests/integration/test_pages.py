@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -398,7 +399,8 @@ def test_correction_added_changed_and_removed_through_the_corrections_page(site)
     duration.clear()
     duration.send_keys("25:00")
     submit(driver.find_element(By.ID, "correction-form"))
-    assert "between 0 and 1440" in driver.find_element(By.ID, "correction-duration-error").text
+    message = driver.find_element(By.ID, "correction-duration-error").text
+    assert message.startswith("25:00 is longer than this day (24:00).") and "opening balance" in message
     assert driver.find_element(By.ID, "correction-duration").get_attribute("value") == "25:00"
     assert dashboard_balance(driver, stack) == setup.base
 
@@ -414,16 +416,100 @@ def test_unknown_page_is_a_friendly_404(site):
 
 
 def test_screenshots_of_every_page(site):
+    """Every page at laptop and phone width, light and dark: the page itself never
+    scrolls sideways (a wide table scrolls in its own box), and a screenshot of each is
+    kept in test-output/screenshots/ to be looked at."""
     stack, setup, driver = site
     variant = ("" if driver.javascript else "-no-javascript") + ("" if stack.web_server == "nginx" else "-" + stack.web_server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for page in ("dashboard", "settings", "corrections", "absences"):
+    pages = {name.strip("/"): name for name in EVERY_PAGE} | {"day": f"/days/{setup.tuesday}"}
+    for scheme in ("light", "dark"):
+        color_scheme(driver, scheme)
+        for name, path in pages.items():
+            for size, (width, height) in SIZES.items():
+                driver.set_window_size(width, height)
+                open_page(driver, stack, path)
+                overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow == 0, f"{name} scrolls sideways at {width} px ({scheme})"
+                shot = SCREENSHOTS / f"{name}-{size}{'' if scheme == 'light' else '-dark'}{variant}.png"
+                driver.save_screenshot(str(shot))
+                assert shot.stat().st_size > 10_000
+    color_scheme(driver, "light")
+    driver.set_window_size(*SIZES["desktop"])
+
+
+def test_on_a_phone_the_daily_figures_fit_the_first_screen(site):
+    """At 390 × 844 the balance, today, this week and this month are all within the first
+    screen, and the tables show their key columns."""
+    stack, setup, driver = site
+    driver.set_window_size(*SIZES["phone"])
+    open_page(driver, stack, "/dashboard")
+    height = driver.execute_script("return window.innerHeight")
+    for figure in ("balance", "today-worked", "week-delta", "month-delta"):
+        bottom = driver.execute_script(f"return document.getElementById('{figure}').getBoundingClientRect().bottom")
+        assert bottom <= height, f"#{figure} ends at {bottom} px, below the first screen ({height} px)"
+    shown = driver.execute_script("""return [...document.querySelectorAll('#months thead th')]
+        .filter(th => getComputedStyle(th).display !== 'none').map(th => th.textContent)""")
+    assert shown == ["Month", "Counted", "Difference", "Balance"], shown
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
+    shown = driver.execute_script("""return [...document.querySelectorAll('#days thead th')]
+        .filter(th => getComputedStyle(th).display !== 'none').map(th => th.textContent.trim())""")
+    assert shown[:3] == ["Date", "Counted", "Difference"], shown
+    right = driver.execute_script("return document.querySelector('#days').getBoundingClientRect().right")
+    assert right <= driver.execute_script("return document.documentElement.clientWidth"), "the days table is cut off"
+    driver.set_window_size(*SIZES["desktop"])
+
+
+EVERY_PAGE = ("/dashboard", "/corrections", "/absences", "/report", "/settings")
+
+
+def color_scheme(driver, scheme):
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+
+
+def test_every_page_passes_axe_in_both_colour_schemes_and_widths(site):
+    """axe-core (the copy axe-selenium-python ships) in the real browser: no violation of
+    impact "serious" or "critical" on any page, light and dark, laptop and phone; colour
+    contrast is among its rules."""
+    stack, setup, driver = site
+    if not driver.javascript:
+        pytest.skip("axe runs as a script in the page; the JavaScript-on variants run it")
+    pages = EVERY_PAGE + (f"/days/{setup.tuesday}",)
+    found = []
+    for scheme in ("light", "dark"):
+        color_scheme(driver, scheme)
         for size, (width, height) in SIZES.items():
             driver.set_window_size(width, height)
-            open_page(driver, stack, "/" + page)
-            overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow == 0, f"{page} scrolls sideways at {width} px"  # wide tables scroll in their own box
-            path = SCREENSHOTS / f"{page}-{size}{variant}.png"
-            driver.save_screenshot(str(path))
-            assert path.stat().st_size > 10_000
+            for page in pages:
+                open_page(driver, stack, page)
+                axe = Axe(driver)
+                axe.inject()
+                results = axe.run()
+                for violation in results["violations"]:
+                    if violation["impact"] in ("serious", "critical"):
+                        targets = [node["target"] for node in violation["nodes"]][:3]
+                        found.append(f"{page} {scheme} {width}px: {violation['id']} ({violation['impact']}) {targets}")
+    color_scheme(driver, "light")
     driver.set_window_size(*SIZES["desktop"])
+    assert not found, "\n".join(found)
+
+
+def test_the_days_view_has_weekly_subtotals_computed_by_hand(site):
+    """Last week (the period's first): 9:00 worked on each of its 5 weekdays against 8:00
+    expected: 45:00 worked and counted of 40:00, +5:00. This week stops at today."""
+    stack, setup, driver = site
+    open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
+    weeks = driver.find_elements(By.CSS_SELECTOR, "#days tr.week-total")
+    cells = lambda row: [cell.get_attribute("textContent").strip() for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
+    first = cells(weeks[0])
+    assert first[0] == f"Week from {setup.start}"
+    assert (first[4], first[5], first[7], first[8]) == ("45:00", "40:00", "45:00", "+5:00")
+    this_week = cells(weeks[-1])
+    monday = setup.today - timedelta(days=setup.today.weekday())
+    assert this_week[0].startswith(f"Week from {monday}")
+    done = [day for day in setup.weekdays if day >= monday]  # before today: 9:00 each
+    expected_so_far = 480 * len([n for n in range((setup.today - monday).days + 1) if (monday + timedelta(days=n)).weekday() < 5])
+    assert minutes(this_week[7]) == WORKED * len(done)
+    assert minutes(this_week[5]) == expected_so_far
+    assert minutes(this_week[8]) == WORKED * len(done) - expected_so_far
+    assert len(weeks) == 2

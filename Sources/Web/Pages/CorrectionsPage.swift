@@ -28,7 +28,13 @@ enum CorrectionsPage {
         let hasHistory: Bool
         let editLink: String
         let rowClass: String
+        /// The week's subtotal, after its Sunday (or the range's last day).
+        let week: WeekTotal?
     }
+
+    /// A week's worked, expected, counted and difference, through today (a day still to
+    /// come is not a deficit); `counted` and `difference` are empty when all of it is to come.
+    struct WeekTotal { let label, worked, expected, counted, difference, tone: String }
 
     struct Model {
         let from, to: String
@@ -83,6 +89,12 @@ enum CorrectionsPage {
         do {
             guard let minutes = Format.minutes(fromHours: entry.duration) else {
                 throw ValidationError(.minutes, "Type the time worked as 7:30 or 7.5.")
+            }
+            // In the units typed, and pointing where such a figure belongs (the API says minutes).
+            if let date = LocalDate(entry.date), case let length = try app.zone().minutesIn(date), minutes > length {
+                throw ValidationError(.minutes, "\(entry.duration) is longer than this day (\(Format.duration(length))). "
+                    + "Hours carried over from before the period go in the opening balance (Settings); "
+                    + "a day off is an absence (Absences).")
             }
             let record = try CorrectionHandler.save(app, date: entry.date, minutes: minutes, note: entry.note)
             return .seeOther(location(from: fields["from"], to: fields["to"], extra: "saved=\(record.date)"))
@@ -145,7 +157,8 @@ enum CorrectionsPage {
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
-                       rowClass: classes.joined(separator: " "))
+                       rowClass: classes.joined(separator: " "),
+                       week: day.date.weekday == .sun || day.date == to ? weekTotal(ending: day.date, from: from, today: today, days, ledger) : nil)
         }
         // A day still to come is not a deficit: the totals stop at today.
         let through = min(to, today)
@@ -159,6 +172,22 @@ enum CorrectionsPage {
                           formNote: entry.note, dateError: entry.errors[.date], durationError: entry.errors[.duration],
                           noteError: entry.errors[.note])
         return pages.render("corrections", model, title: "Days", path: "/corrections", status: status)
+    }
+
+    /// The subtotal of the week that ends on `last` (within the range), through today.
+    static func weekTotal(ending last: LocalDate, from: LocalDate, today: LocalDate, _ days: [DayFigures],
+                          _ ledger: Ledger) -> WeekTotal {
+        let monday = max(from, last.adding(days: -Weekday.allCases.firstIndex(of: last.weekday)!))
+        let through = min(last, today)
+        let label = "Week from \(monday)" + (through < last && through >= monday ? ", through \(through)" : "")
+        guard through >= monday else {
+            return WeekTotal(label: label + " (to come)", worked: "", expected: "", counted: "", difference: "", tone: "")
+        }
+        let totals = ledger.totals(from: monday, to: through)
+        let worked = days.filter { $0.date >= monday && $0.date <= through && $0.inPeriod }.reduce(0) { $0 + $1.recorded }
+        return WeekTotal(label: label, worked: Format.duration(worked), expected: Format.duration(totals.expected),
+                         counted: Format.duration(totals.effective), difference: Format.signed(totals.difference),
+                         tone: Format.tone(totals.difference))
     }
 }
 
@@ -188,6 +217,7 @@ extension CorrectionsPage.Row: MustacheParent {
         case "hasHistory": hasHistory
         case "editLink": editLink
         case "rowClass": rowClass
+        case "week": week
         default: nil
         }
     }

@@ -38,6 +38,11 @@ enum DashboardPage {
         let balanceTone: String
         let todayWorked: String
         let todayExpected: String
+        /// Today's worked less expected so far, and what it means: to go (and when the
+        /// target is reached while the user is at work), reached, or nothing expected.
+        let todayDelta: String
+        let todayTone: String
+        let todayNote: String
         let todayProgress: Int
         let todayMax: Int
         let week: Figure
@@ -57,7 +62,10 @@ enum DashboardPage {
         let yesterday = today.adding(days: -1)
         // One window covers everything shown: the line's year, this year's months, the
         // recent weeks. What lies before it comes in as the ledger's carry.
-        let january = LocalDate(year: today.year, month: 1, day: 1)!
+        // Every balance and total here counts complete days, through yesterday; today is
+        // its own card (SPEC: the balance through yesterday). On 1 January the months are
+        // last year's.
+        let january = LocalDate(year: yesterday.year, month: 1, day: 1)!
         let windowStart = min(january, today.adding(days: -(balanceDays - 1)))
         let ledger = try app.database.ledger(from: windowStart, to: today)
         let settings = ledger.policy.settings
@@ -67,7 +75,7 @@ enum DashboardPage {
         let todayFigures = ledger.day(today)
         let monday = today.adding(days: -Weekday.allCases.firstIndex(of: today.weekday)!)
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
-        let months = ledger.summary(year: today.year, today: today).filter(\.reachesPeriod).map {
+        let months = ledger.summary(year: yesterday.year, today: yesterday).filter(\.reachesPeriod).map {
             MonthRow(month: $0.month, recorded: Format.duration($0.recorded), effective: Format.duration($0.effective),
                      expected: Format.duration($0.expected), delta: Format.signed($0.delta), deltaTone: Format.tone($0.delta),
                      balance: Format.signed($0.balance), balanceTone: Format.tone($0.balance))
@@ -80,12 +88,28 @@ enum DashboardPage {
             period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
             balance: Format.signed(balance), balanceTone: Format.tone(balance),
             todayWorked: Format.duration(todayFigures.effective), todayExpected: Format.duration(todayFigures.expected),
+            todayDelta: Format.signed(todayFigures.difference), todayTone: Format.tone(todayFigures.difference),
+            todayNote: todayNote(todayFigures, now: app.config.now(), zone: ledger.policy.settings.timezone),
             todayProgress: min(todayFigures.effective, max(todayFigures.expected, 1)), todayMax: max(todayFigures.expected, 1),
-            week: Figure(ledger.totals(from: monday, to: today)), month: Figure(ledger.totals(from: monthStart, to: today)),
-            year: today.year, months: months,
+            week: Figure(ledger.totals(from: monday, to: yesterday)), month: Figure(ledger.totals(from: monthStart, to: yesterday)),
+            year: yesterday.year, months: months,
             chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
             vacation: try vacation(app, settings: settings, today: today))
         return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true, charts: true)
+    }
+
+    /// How far today is from its target: `1:29 to go, reached at 17:31 if you keep working`
+    /// (while heartbeats arrive: the last one at most 2 minutes ago), `1:29 to go`,
+    /// `target reached`, or `no hours expected today`.
+    static func todayNote(_ day: DayFigures, now: Int64, zone: Zone) -> String {
+        let missing = day.expected - day.effective
+        guard day.expected > 0 else { return "no hours expected today" }
+        guard missing > 0 else { return "target reached" }
+        let nowMinute = now / 60
+        if let last = day.span?.lastMinute, last >= nowMinute - 2, zone.wallClock(ofMinute: nowMinute + Int64(missing)).date == day.date {
+            return "\(Format.duration(missing)) to go, reached at \(zone.clock(minute: nowMinute + Int64(missing))) if you keep working"
+        }
+        return "\(Format.duration(missing)) to go"
     }
 
     static func vacation(_ app: App, settings: Settings, today: LocalDate) throws -> Vacation? {

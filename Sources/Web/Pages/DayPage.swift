@@ -71,9 +71,9 @@ enum DayPage {
                                         note: record.note.isEmpty ? nil : record.note))
         }
         let figures = [
-            Figure(label: "Recorded", value: Format.duration(day.recorded), id: "day-recorded", tone: ""),
+            Figure(label: "Worked (recorded)", value: Format.duration(day.recorded), id: "day-recorded", tone: ""),
             Figure(label: "Correction", value: day.correction.map(Format.duration) ?? "—", id: "day-correction", tone: ""),
-            Figure(label: "Worked (counted)", value: Format.duration(day.effective), id: "day-effective", tone: ""),
+            Figure(label: "Counted (the correction when set, else worked)", value: Format.duration(day.effective), id: "day-effective", tone: ""),
             Figure(label: "Expected", value: Format.duration(day.expected), id: "day-expected", tone: ""),
             Figure(label: "Difference", value: Format.signed(day.difference), id: "day-difference", tone: Format.tone(day.difference)),
         ]
