@@ -10,6 +10,19 @@
   button.addEventListener("click", () => window.print());
 })();
 
+// Settings not saved yet: the time zone list starts at the browser's zone, and says so.
+(function () {
+  const select = document.getElementById("timezone");
+  if (!select || !select.hasAttribute("data-suggest-browser-zone")) return;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const option = [...select.options].find((o) => o.value === zone);
+  if (!option || option.selected) return;
+  option.selected = true;
+  const note = document.getElementById("timezone-suggested");
+  note.textContent = "Set to your browser's time zone, " + zone + "; save to keep it.";
+  note.hidden = false;
+})();
+
 (function () {
   const source = document.getElementById("chart-data");
   if (!source || typeof Chart === "undefined") return;

@@ -513,3 +513,29 @@ def test_the_days_view_has_weekly_subtotals_computed_by_hand(site):
     assert minutes(this_week[5]) == expected_so_far
     assert minutes(this_week[8]) == WORKED * len(done) - expected_so_far
     assert len(weeks) == 2
+
+
+def test_a_new_user_is_offered_the_browsers_time_zone():
+    """Until the settings are saved once, the zone list starts at the browser's zone (with
+    JavaScript), says so, and saving keeps it; the list is grouped by region."""
+    stack = Stack()
+    driver = make_driver(True)
+    driver.javascript = True
+    try:
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
+        open_page(driver, stack, "/settings")
+        select = driver.find_element(By.ID, "timezone")
+        assert select.get_attribute("value") == "Asia/Tokyo"
+        note = driver.find_element(By.ID, "timezone-suggested")
+        assert note.is_displayed() and "Asia/Tokyo" in note.text
+        regions = [group.get_attribute("label") for group in select.find_elements(By.TAG_NAME, "optgroup")]
+        assert {"Africa", "America", "Asia", "Europe", "Other"} <= set(regions)
+        tokyo = select.find_element(By.CSS_SELECTOR, 'option[value="Asia/Tokyo"]')
+        assert tokyo.text == "Tokyo"
+        submit(driver.find_element(By.ID, "settings-form"))
+        assert requests.get(stack.url + "/api/settings", timeout=10).json()["timezone"] == "Asia/Tokyo"
+        open_page(driver, stack, "/settings")  # saved: no more suggestion
+        assert not driver.find_element(By.ID, "timezone-suggested").is_displayed()
+    finally:
+        driver.quit()
+        stack.stop()

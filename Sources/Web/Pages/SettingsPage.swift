@@ -14,6 +14,26 @@ enum SettingsPage {
     /// IANA zone names offered in the select.
     static let zoneNames: [String] = (["UTC"] + TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") }).sorted()
 
+    /// The zones by region, in order: `America/Argentina/Salta` is `Argentina/Salta` under
+    /// `America`; `UTC` (and any name without a region) under `Other`.
+    static func zoneGroups(_ zones: [String], selected: String) -> [[String: Any]] {
+        var groups: [(region: String, options: [[String: Any]])] = []
+        for zone in zones {
+            let parts = zone.split(separator: "/", maxSplits: 1)
+            let region = parts.count == 2 ? String(parts[0]) : "Other"
+            let label = (parts.count == 2 ? String(parts[1]) : zone).replacingOccurrences(of: "_", with: " ")
+            let option: [String: Any] = ["value": zone, "label": label, "checked": zone == selected]
+            if let last = groups.indices.last, groups[last].region == region {
+                groups[last].options.append(option)
+            } else if let index = groups.firstIndex(where: { $0.region == region }) {
+                groups[index].options.append(option)
+            } else {
+                groups.append((region, [option]))
+            }
+        }
+        return groups.map { ["region": $0.region, "zones": $0.options] }
+    }
+
     // MARK: The forms as typed
 
     /// Period, opening balance, vacation days and zone.
@@ -123,9 +143,12 @@ enum SettingsPage {
         let saved: String?
         let periodStart, periodEnd, opening, vacation: String
         let periodStartError, periodEndError, openingError, vacationError, timezoneError, generalError: String?
-        /// Some 420 zones: dictionaries, because swift-mustache reads a struct's fields by
-        /// reflection, which made this list most of the page's cost.
-        let timezones: [[String: Any]]
+        /// Some 420 zones grouped by region (`Europe`: `Berlin`, …): dictionaries, because
+        /// swift-mustache reads a struct's fields by reflection, which made this list most
+        /// of the page's cost.
+        let timezoneGroups: [[String: Any]]
+        /// Until the settings are saved once, the page suggests the browser's zone.
+        let suggestZone: Bool
         let inForceFrom: String
         let inForceIsEarliest: Bool
         /// The version in force today gives its working days different minutes: the simple
@@ -309,7 +332,7 @@ enum SettingsPage {
             vacation: general.vacation, periodStartError: general.errors[.periodStart], periodEndError: general.errors[.periodEnd],
             openingError: general.errors[.opening], vacationError: general.errors[.vacation],
             timezoneError: general.errors[.timezone], generalError: general.errors[.general],
-            timezones: zones.map { ["value": $0, "label": $0, "checked": $0 == general.timezone] },
+            timezoneGroups: zoneGroups(zones, selected: general.timezone), suggestZone: !settings.saved,
             inForceFrom: schedule.versions[inForce].validFrom.description, inForceIsEarliest: inForce == 0,
             inForceIsUneven: Set(schedule.versions[inForce].minutes.values.filter { $0 > 0 }).count > 1,
             weekdays: Weekday.allCases.map { Option(value: $0.rawValue, label: weekdayNames[$0]!, checked: simple.workingDays.contains($0)) },
@@ -321,6 +344,6 @@ enum SettingsPage {
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
             imported: imported, importError: forms.importError)
-        return pages.render("settings", model, title: "Settings", path: "/settings", status: status)
+        return pages.render("settings", model, title: "Settings", path: "/settings", status: status, script: true)
     }
 }
