@@ -457,6 +457,17 @@ def test_on_a_phone_the_daily_figures_fit_the_first_screen(site):
     assert shown[:3] == ["Date", "Counted", "Difference"], shown
     right = driver.execute_script("return document.querySelector('#days').getBoundingClientRect().right")
     assert right <= driver.execute_script("return document.documentElement.clientWidth"), "the days table is cut off"
+    # A holiday with a long name (far ahead, so no figure of the other tests moves): its
+    # Remove button is on the screen, not scrolled away in the table's box.
+    ahead = (setup.today + timedelta(days=90)).isoformat()
+    assert requests.post(stack.url + "/api/holidays", json={"date": ahead, "name": "A holiday with a rather long name"},
+                         timeout=10).status_code == 201
+    try:
+        open_page(driver, stack, "/settings")
+        right = driver.execute_script("return document.querySelector('#holiday-list button').getBoundingClientRect().right")
+        assert right <= driver.execute_script("return document.documentElement.clientWidth"), "Remove is cut off"
+    finally:
+        requests.delete(stack.url + f"/api/holidays/{ahead}", timeout=10)
     driver.set_window_size(*SIZES["desktop"])
 
 
