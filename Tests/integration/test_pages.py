@@ -550,3 +550,28 @@ def test_a_new_user_is_offered_the_browsers_time_zone():
     finally:
         driver.quit()
         stack.stop()
+
+
+def test_the_chart_colours_stand_out_in_both_schemes(site):
+    """axe does not look into a canvas: the colours the charts draw with (read from the
+    same CSS variables app.js reads) have at least 3:1 contrast with the card behind
+    them, light and dark (WCAG 1.4.11, non-text contrast)."""
+    stack, _, driver = site
+    ratios = """
+        const style = getComputedStyle(document.documentElement);
+        const rgb = (name) => { const probe = document.createElement('i'); probe.style.color = style.getPropertyValue(name);
+            document.body.append(probe); const value = getComputedStyle(probe).color.match(/\\d+/g).slice(0, 3).map(Number);
+            probe.remove(); return value; };
+        const lum = ([r, g, b]) => [r, g, b].map(c => c / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+            .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+        const card = lum(rgb('--card'));
+        return Object.fromEntries(['--fg', '--accent', '--absence', '--holiday-bar'].map(name => {
+            const [a, b] = [lum(rgb(name)), card].sort((x, y) => y - x);
+            return [name, (a + 0.05) / (b + 0.05)];
+        }));"""
+    for scheme in ("light", "dark"):
+        color_scheme(driver, scheme)
+        open_page(driver, stack, "/dashboard")
+        measured = driver.execute_script(ratios)
+        assert all(ratio >= 3 for ratio in measured.values()), (scheme, measured)
+    color_scheme(driver, "light")
