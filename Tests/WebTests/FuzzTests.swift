@@ -126,35 +126,47 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func plainHeartbeatBodiesReadAsTheDecoderReadsThem() throws {
         let pieces = ["{", "}", "\"host\"", "\"timestamp\"", "\"heartbeats\"", "\"x\"", ":", ",", " ", "\n", "\"\"",
                       "\"laptop\"", "\"2024-06-03T09:00:00Z\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"é\"", "null", "1", "[]",
-                      "\"\u{1}\"", "\"\\\\\""]
+                      "\"\u{1}\"", "\"\\\\\"", "[", "]"]
         var g = SeededGenerator(state: 11)
-        var read = 0
-        for round in 0..<20_000 {
+        func object(_ g: inout SeededGenerator, keys: [String]) -> String {
+            let pairs = (0..<Int.random(in: 0..<4, using: &g)).map { _ in
+                keys.randomElement(using: &g)! + ":" + pieces[10...].randomElement(using: &g)!
+            }
+            return "{" + pairs.joined(separator: [",", " , ", ",\n"].randomElement(using: &g)!) + "}"
+        }
+        var read = 0, batches = 0
+        for round in 0..<30_000 {
             var bytes: [UInt8]
-            if round % 2 == 0 {
-                // a well-formed object of some of the pieces, sometimes broken
-                let pairs = (0..<Int.random(in: 0..<4, using: &g)).map { _ in
-                    [pieces[2], pieces[3], pieces[5], pieces[10]].randomElement(using: &g)! + ":" +
-                        pieces[10...].randomElement(using: &g)!
-                }
-                bytes = Array(("{" + pairs.joined(separator: [",", " , ", ",\n"].randomElement(using: &g)!) + "}").utf8)
-                if Bool.random(using: &g) { bytes.insert(UInt8.random(in: 0...255, using: &g), at: Int.random(in: 0...bytes.count, using: &g)) }
-            } else {
+            switch round % 3 {
+            case 0:  // a well-formed object of some of the pieces, sometimes broken
+                bytes = Array(object(&g, keys: [pieces[2], pieces[3], pieces[5], pieces[10]]).utf8)
+            case 1:  // a batch of such objects, sometimes with another key or broken
+                let items = (0..<Int.random(in: 0..<4, using: &g)).map { _ in object(&g, keys: [pieces[2], pieces[3], pieces[3], pieces[5]]) }
+                let extra = Bool.random(using: &g) ? "" : [#","host":"h""#, #","heartbeats":[]"#, ",\"x\":1"].randomElement(using: &g)!
+                bytes = Array((#"{"heartbeats":["# + items.joined(separator: ",") + "]" + extra + "}").utf8)
+            default:
                 bytes = Array((0..<Int.random(in: 1..<9, using: &g)).map { _ in pieces.randomElement(using: &g)! }.joined().utf8)
             }
+            if round % 3 != 2, Bool.random(using: &g) {
+                bytes.insert(UInt8.random(in: 0...255, using: &g), at: Int.random(in: 0...bytes.count, using: &g))
+            }
             let decoded = try? JSONDecoder().decode(HeartbeatHandler.Body.self, from: Data(bytes))
-            guard let plain = HeartbeatHandler.plainItem(bytes) else { continue }
+            guard let plain = HeartbeatHandler.plainBody(bytes) else { continue }
             read += 1
-            #expect(decoded != nil && decoded?.heartbeats == nil, "\(String(decoding: bytes, as: UTF8.self))")
-            #expect(HeartbeatHandler.Item(timestamp: decoded?.timestamp, host: decoded?.host) == plain,
-                    "\(String(decoding: bytes, as: UTF8.self))")
+            if plain.heartbeats != nil { batches += 1 }
+            #expect(decoded == plain, "\(String(decoding: bytes, as: UTF8.self))")
         }
-        #expect(read > 1000)
-        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"laptop","timestamp":"2024-06-03T09:00:00+02:00"}"#.utf8))
-                == HeartbeatHandler.Item(timestamp: "2024-06-03T09:00:00+02:00", host: "laptop"))
-        #expect(HeartbeatHandler.plainItem(Array(#" { "timestamp" : "2024-06-03T09:00:00Z" } "#.utf8))
-                == HeartbeatHandler.Item(timestamp: "2024-06-03T09:00:00Z", host: nil))
-        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"a\"b"}"#.utf8)) == nil)
-        #expect(HeartbeatHandler.plainItem(Array(#"{"host":"a","host":"b"}"#.utf8)) == nil)
+        #expect(read > 2000 && batches > 1000, "read \(read), batches \(batches)")
+        typealias Item = HeartbeatHandler.Item
+        #expect(HeartbeatHandler.plainBody(Array(#"{"host":"laptop","timestamp":"2024-06-03T09:00:00+02:00"}"#.utf8))
+                == HeartbeatHandler.Body(timestamp: "2024-06-03T09:00:00+02:00", host: "laptop"))
+        #expect(HeartbeatHandler.plainBody(Array(#" { "timestamp" : "2024-06-03T09:00:00Z" } "#.utf8))
+                == HeartbeatHandler.Body(timestamp: "2024-06-03T09:00:00Z"))
+        #expect(HeartbeatHandler.plainBody(Array(#"{"heartbeats":[{"timestamp":"2024-06-03T09:00:00Z","host":"a"},{"host":"b"}]}"#.utf8))
+                == HeartbeatHandler.Body(heartbeats: [Item(timestamp: "2024-06-03T09:00:00Z", host: "a"), Item(host: "b")]))
+        #expect(HeartbeatHandler.plainBody(Array(#"{"host":"a\"b"}"#.utf8)) == nil)
+        #expect(HeartbeatHandler.plainBody(Array(#"{"host":"a","host":"b"}"#.utf8)) == nil)
+        #expect(HeartbeatHandler.plainBody(Array(#"{"heartbeats":[{"host":1}]}"#.utf8)) == nil)
     }
+
 }
