@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A small stand-in for systemd-logind on a private D-Bus: org.freedesktop.login1 with
-Manager.ListSessions and each session's LockedHint, IdleHint, IdleSinceHint and Type,
+Manager.ListSessions and each session's LockedHint, IdleHint, IdleSinceHint and Type
+(by Get and GetAll, as the real one answers),
 read from a JSON file at every call, so a test changes them by rewriting the file:
 
     {"sessions": [{"id": "2", "uid": 0, "user": "root", "type": "x11",
@@ -33,15 +34,28 @@ class Session(dbus.service.Object):
     def state(self):
         return next(s for s in sessions() if s["id"] == self.session_id)
 
+    def values(self):
+        s = self.state()
+        # A few of the other properties a real session has, so that readers skip what
+        # they do not ask for.
+        return {"Id": dbus.String(self.session_id), "Remote": dbus.Boolean(False), "Type": dbus.String(s["type"]),
+                "LockedHint": dbus.Boolean(s["locked"]), "IdleHint": dbus.Boolean(s["idle"]),
+                "IdleSinceHint": dbus.UInt64(s["idle_since_usec"]), "Timestamp": dbus.UInt64(0)}
+
     @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature="ss", out_signature="v")
     def Get(self, interface, name):
-        s = self.state()
-        values = {"Type": dbus.String(s["type"]), "LockedHint": dbus.Boolean(s["locked"]),
-                  "IdleHint": dbus.Boolean(s["idle"]), "IdleSinceHint": dbus.UInt64(s["idle_since_usec"])}
+        values = self.values()
         if interface != SESSION or name not in values:
             raise dbus.exceptions.DBusException(f"no property {interface}.{name}",
                                                 name="org.freedesktop.DBus.Error.UnknownProperty")
         return values[name]
+
+    @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature="s", out_signature="a{sv}")
+    def GetAll(self, interface):
+        if interface != SESSION:
+            raise dbus.exceptions.DBusException(f"no interface {interface}",
+                                                name="org.freedesktop.DBus.Error.UnknownInterface")
+        return self.values()
 
 
 class Manager(dbus.service.Object):
