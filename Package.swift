@@ -17,6 +17,9 @@ let package = Package(
         // MARK: The pure attendance core: dates, zones, policy, balance. No I/O.
         .target(name: "AttendanceCore"),
 
+        // MARK: JSON string literals written by hand, for the web layer and the agent.
+        .target(name: "JSONText"),
+
         // MARK: Request and response values shared by the FastCGI layer and the web layer.
         .target(name: "HTTPMessage"),
 
@@ -32,7 +35,7 @@ let package = Package(
 
         // MARK: Router and handlers; never sees libfcgi.
         .target(name: "Web", dependencies: [
-            "AttendanceCore", "HTTPMessage", "Storage",
+            "AttendanceCore", "HTTPMessage", "Storage", "JSONText",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
 
@@ -47,7 +50,7 @@ let package = Package(
         // logind over D-Bus (sd-bus), and the X screen-saver extension loaded at run time.
         .systemLibrary(name: "CLogind", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CXScreenSaver", providers: [.apt(["libxss-dev"])]),
-        .target(name: "Agent", dependencies: ["CCurl", "CLogind", "CXScreenSaver"]),
+        .target(name: "Agent", dependencies: ["CCurl", "CLogind", "CXScreenSaver", "JSONText"]),
         .executableTarget(name: "attendance-agent", dependencies: [
             "Agent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

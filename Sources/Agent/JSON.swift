@@ -1,24 +1,10 @@
+import JSONText
+
 /// The two bits of JSON the agent needs, written out by hand: Foundation's coders would
 /// more than double what a run costs, and a run happens 1,440 times a day.
 enum JSON {
     /// `text` as a JSON string literal (RFC 8259 escaping).
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ text: String) -> String { JSONText.quoted(text) }
 
     /// The message of an API error body `{"error": "..."}` (escapes kept as sent), or nil.
     static func errorMessage(_ body: String) -> String? {

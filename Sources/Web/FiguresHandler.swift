@@ -1,5 +1,6 @@
 import AttendanceCore
 import HTTPMessage
+import JSONText
 
 /// `GET /api/days`, `/api/balance`, `/api/summary`: the figures of SPEC §2.
 enum FiguresHandler {

@@ -73,16 +73,15 @@ enum HeartbeatHandler {
     /// costs no decoder's intermediate tree: less memory and time for a back-fill.
     static func plainBody(_ body: [UInt8]) -> Body? {
         var reader = PlainJSON(bytes: body)
-        var result = Body()
+        var single = Item()
+        var heartbeats: [Item]?
         let complete = reader.object { key, reader in
-            switch key {
-            case "timestamp" where result.timestamp == nil: result.timestamp = reader.string(); return result.timestamp != nil
-            case "host" where result.host == nil: result.host = reader.string(); return result.host != nil
-            case "heartbeats" where result.heartbeats == nil: result.heartbeats = reader.items(); return result.heartbeats != nil
-            default: return false
-            }
+            guard key == "heartbeats" else { return reader.member(key, of: &single) }
+            guard heartbeats == nil else { return false }
+            heartbeats = reader.items()
+            return heartbeats != nil
         }
-        return complete && reader.atEnd ? result : nil
+        return complete && reader.atEnd ? Body(timestamp: single.timestamp, host: single.host, heartbeats: heartbeats) : nil
     }
 
     /// A cursor over JSON of the plain shape `plainBody` reads.
@@ -148,17 +147,19 @@ enum HeartbeatHandler {
             }
             repeat {
                 var item = Item()
-                let plain = object { key, reader in
-                    switch key {
-                    case "timestamp" where item.timestamp == nil: item.timestamp = reader.string(); return item.timestamp != nil
-                    case "host" where item.host == nil: item.host = reader.string(); return item.host != nil
-                    default: return false
-                    }
-                }
-                guard plain else { return nil }
+                guard object({ key, reader in reader.member(key, of: &item) }) else { return nil }
                 items.append(item)
             } while expect(0x2C)
             return expect(0x5D) ? items : nil
+        }
+
+        /// Reads `key`'s value into `item` when it is one of an item's keys, each once.
+        mutating func member(_ key: String, of item: inout Item) -> Bool {
+            switch key {
+            case "timestamp" where item.timestamp == nil: item.timestamp = string(); return item.timestamp != nil
+            case "host" where item.host == nil: item.host = string(); return item.host != nil
+            default: return false
+            }
         }
     }
 
