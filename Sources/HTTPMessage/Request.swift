@@ -9,13 +9,20 @@ public struct Request: Sendable {
     /// Request headers, names lower-cased with `-` (`authorization`, `sec-fetch-site`).
     public var headers: [String: String]
     public var body: [UInt8]
+    /// The address the web server took the connection on (`SERVER_ADDR`); nil when unknown.
+    public var serverAddress: String?
+    /// The person the web server's login let in (`REMOTE_USER`); nil without a login.
+    public var remoteUser: String?
 
-    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
+                serverAddress: String? = nil, remoteUser: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.serverAddress = serverAddress.flatMap { $0.isEmpty ? nil : $0 }
+        self.remoteUser = remoteUser.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }

@@ -13,13 +13,17 @@ public struct AppConfig: Sendable {
     /// Host names (without port) requests may be addressed to; others get 403, so a
     /// rebinding DNS name cannot reach the UI through a browser.
     public var allowedHosts: Set<String>
+    /// Serve pages and the API on an address beyond loopback to people the web server did
+    /// not log in (see `LoginRequirement`); off unless asked for.
+    public var allowWithoutLogin: Bool
 
     public static let localHosts: Set<String> = ["127.0.0.1", "localhost", "::1"]
 
-    public init(bearerToken: String?, allowedHosts: Set<String> = localHosts,
+    public init(bearerToken: String?, allowedHosts: Set<String> = localHosts, allowWithoutLogin: Bool = false,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.bearerToken = bearerToken.flatMap { $0.isEmpty ? nil : $0 }
         self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
+        self.allowWithoutLogin = allowWithoutLogin
         self.now = now
     }
 }
@@ -65,6 +69,7 @@ public struct App: Sendable {
     func route(_ request: Request) -> Response {
         do {
             try CrossSite.check(request, allowedHosts: config.allowedHosts)
+            try LoginRequirement.check(request, allowWithoutLogin: config.allowWithoutLogin)
             return try Router.route(request, in: self)
         } catch let error as HTTPError {
             var response = errorResponse(error.status, error.message, for: request)

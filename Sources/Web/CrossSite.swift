@@ -1,7 +1,8 @@
 import Foundation
 import HTTPMessage
 
-/// Refuses requests that a browser made on behalf of another site (the UI has no login),
+/// Refuses requests that a browser made on behalf of another site (a browser sends a
+/// login it knows with them, so a login does not stop these),
 /// and requests for a host name this server does not serve (DNS rebinding).
 enum CrossSite {
     static let safeMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]

@@ -13,7 +13,7 @@ struct AttendanceFCGI: ParsableCommand {
         commandName: "attendance-fcgi",
         abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
         version: "0.1.0",
-        subcommands: [Serve.self, RebuildCache.self],
+        subcommands: [Serve.self, Migrate.self, RebuildCache.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -57,6 +57,9 @@ struct Serve: ParsableCommand {
             help: "A host name browsers may use to reach this server (repeatable; 127.0.0.1, localhost and ::1 always). Also ALLOWED_HOSTS, comma-separated.")
     var allowedHosts: [String] = []
 
+    @Flag(help: "Serve pages and the API on an address beyond loopback even when the web server logged nobody in (by default such requests get 403 with what to do).")
+    var allowWithoutLogin = false
+
     @Option(help: "Folder of the page templates (*.mustache).")
     var templates: String = "templates"
 
@@ -82,7 +85,7 @@ struct Serve: ParsableCommand {
             let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)
             let hosts = AppConfig.localHosts.union(allowedHosts + fromEnvironment)
             let pages = try Pages(directory: templates)
-            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts), pages: pages, log: log)
+            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts, allowWithoutLogin: allowWithoutLogin), pages: pages, log: log)
             let address = listen.flatMap(ListenAddress.init) ?? .inherited
             let socket = try FastCGIServer.listen(on: address)
             if database.isReadOnly {
@@ -95,6 +98,21 @@ struct Serve: ParsableCommand {
             log("cannot start: \(error)")
             throw ExitCode.failure
         }
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the database or bring it to this version's schema, then exit (serve does this too; package upgrades run it).")
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func run() throws {
+        let database = try storage.open()
+        guard !database.isReadOnly else {
+            throw ValidationError("the database \(storage.database) cannot be written, so it was not migrated")
+        }
+        print("database \(storage.database) is up to date")
     }
 }
 

@@ -8,6 +8,7 @@ import Testing
             "REQUEST_METHOD": "POST", "REQUEST_URI": "/api/days?from=2024-01-01&to=2024-01-31",
             "QUERY_STRING": "from=2024-01-01&to=2024-01-31", "HTTP_AUTHORIZATION": "Bearer x",
             "HTTP_SEC_FETCH_SITE": "same-origin", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "",
+            "SERVER_ADDR": "192.0.2.7", "REMOTE_USER": "alice",
         ], body: [1, 2])
         #expect(request.method == "POST")
         #expect(request.path == "/api/days")
@@ -16,12 +17,23 @@ import Testing
         #expect(request.header("sec-fetch-site") == "same-origin")
         #expect(request.header("content-type") == "application/json")
         #expect(request.body == [1, 2])
+        #expect(request.serverAddress == "192.0.2.7")
+        #expect(request.remoteUser == "alice")
     }
 
     @Test func missingParamsGiveASafeRequest() {
         let request = FastCGIParams.request(from: [:], body: [])
         #expect(request.method == "GET")
         #expect(request.path == "/")
+        #expect(request.serverAddress == nil)
+        #expect(request.remoteUser == nil)
+    }
+
+    @Test func anEmptyRemoteUserIsNoLogin() {
+        // nginx passes REMOTE_USER="" when no login took place.
+        let request = FastCGIParams.request(from: ["REMOTE_USER": "", "SERVER_ADDR": ""], body: [])
+        #expect(request.remoteUser == nil)
+        #expect(request.serverAddress == nil)
     }
 
     @Test func pathIsNotDecoded() {

@@ -121,6 +121,48 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
     }
 }
 
+@Suite struct LoginRequirementTests {
+    func request(_ method: String, _ path: String, on address: String?, user: String? = nil, body: String = "") -> Request {
+        Request(method: method, path: path, headers: ["authorization": "Bearer t0k", "content-type": "application/json"],
+                body: Array(body.utf8), serverAddress: address, remoteUser: user)
+    }
+
+    @Test(arguments: ["192.0.2.7", "10.0.0.1", "2001:db8::1", "::ffff:192.0.2.7", "128.0.0.1", "127.0.0"])
+    func pagesAndTheAPIBeyondLoopbackNeedALogin(address: String) throws {
+        let app = try makeApp()
+        for path in ["/", "/days", "/api/settings", "/api/ping"] {
+            let response = app.respond(to: request("GET", path, on: address))
+            #expect(response.status == 403, "\(path) on \(address)")
+            #expect(String(decoding: response.body, as: UTF8.self).contains("htpasswd"))
+        }
+        for path in ["/api/settings", "/api/ping"] {
+            #expect(app.respond(to: request("GET", path, on: address, user: "alice")).status == 200, "\(path) with a login")
+        }
+        // Nothing is stored by a refused change.
+        let refused = app.respond(to: request("POST", "/api/holidays", on: address, body: #"{"date":"2024-12-25","name":"X"}"#))
+        #expect(refused.status == 403)
+        #expect(try app.database.holidays().isEmpty)
+    }
+
+    @Test(arguments: ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1", "unix:", nil])
+    func loopbackAndUnknownAddressesNeedNone(address: String?) throws {
+        let app = try makeApp()
+        #expect(app.respond(to: request("GET", "/api/settings", on: address)).status == 200)
+    }
+
+    @Test func theHeartbeatKeepsItsTokenAndNeedsNoLogin() throws {
+        let app = try makeApp()
+        let heartbeat = request("POST", "/api/heartbeat", on: "192.0.2.7", body: #"{"timestamp":"2024-06-03T10:00:00Z"}"#)
+        #expect(app.respond(to: heartbeat).status == 200)
+    }
+
+    @Test func anExplicitSettingServesWithoutALogin() throws {
+        let base = try makeApp()
+        let app = App(database: base.database, config: AppConfig(bearerToken: "t0k", allowWithoutLogin: true, now: { fixedNow }))
+        #expect(app.respond(to: request("GET", "/api/settings", on: "192.0.2.7")).status == 200)
+    }
+}
+
 @Suite struct URLEncodedTests {
     @Test(arguments: [
         ("a+b%20c", "a b c"), ("%E2%82%AC", "€"), ("100%25", "100%"), ("", ""), ("caf%C3%A9", "café"),
