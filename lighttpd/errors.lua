@@ -11,6 +11,8 @@ local kind = r.resp_header["Content-Type"] or ""
 if kind ~= "" and kind ~= "text/html" then return 0 end
 local messages = {
   [400] = "malformed request",
+  -- mod_auth's login (its WWW-Authenticate: Basic header stays)
+  [401] = "log in to see this: a name and password from /etc/attendance/htpasswd",
   [404] = "no such path",
   [408] = "the request took too long to arrive",
   [411] = "a body needs a Content-Length",

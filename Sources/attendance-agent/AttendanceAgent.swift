@@ -35,7 +35,7 @@ struct AttendanceAgent: ParsableCommand {
             unreachable or failing (queued), 77 token or URL refused (queued), 65 heartbeat refused \
             (dropped), 78 configuration missing, 64 usage, 1 local failure.
             """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [Send.self, Setup.self, Install.self],
         defaultSubcommand: Send.self
     )

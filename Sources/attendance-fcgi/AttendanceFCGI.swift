@@ -12,7 +12,7 @@ struct AttendanceFCGI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attendance-fcgi",
         abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [Serve.self, Migrate.self, RebuildCache.self],
         defaultSubcommand: Serve.self
     )

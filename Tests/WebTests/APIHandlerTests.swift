@@ -150,6 +150,19 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(app.respond(to: request("GET", "/api/settings", on: address)).status == 200)
     }
 
+    @Test func theServersOwnAddressIsAnAllowedHost() throws {
+        let app = try makeApp()
+        var request = request("GET", "/api/settings", on: "192.0.2.7", user: "alice")
+        request.headers["host"] = "192.0.2.7:8080"
+        #expect(app.respond(to: request).status == 200)
+        request.headers["host"] = "[2001:db8::1]:8080"
+        #expect(app.respond(to: request).status == 403)
+        request.serverAddress = "2001:db8::1"
+        #expect(app.respond(to: request).status == 200)
+        request.headers["host"] = "attendance.example"
+        #expect(app.respond(to: request).status == 403)
+    }
+
     @Test func theHeartbeatKeepsItsTokenAndNeedsNoLogin() throws {
         let app = try makeApp()
         let heartbeat = request("POST", "/api/heartbeat", on: "192.0.2.7", body: #"{"timestamp":"2024-06-03T10:00:00Z"}"#)

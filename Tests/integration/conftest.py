@@ -26,7 +26,7 @@ def free_port():
 class Stack:
     """nginx + responder under scripts/serve; stopped with SIGTERM like Ctrl-C."""
 
-    def __init__(self, token=TOKEN, web_server="nginx", database=None, env=None, data_dir=None):
+    def __init__(self, token=TOKEN, web_server="nginx", database=None, env=None, data_dir=None, auth=None):
         # Fail, never skip: a missing web server is a broken setup, not an excuse.
         self.web_server = web_server
         for tool in (web_server, "spawn-fcgi"):
@@ -40,7 +40,8 @@ class Stack:
             shutil.copyfile(database, self.data_dir / "attendance.sqlite")
         self.token = token
         self.database = Path((env or {}).get("DATABASE", self.data_dir / "attendance.sqlite"))
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{(env or {}).get('LISTEN', '127.0.0.1')}:{self.port}"
+        self.auth = auth  # the login pages need beyond loopback, for the start-up check
         env = dict(os.environ, PORT=str(self.port), DATA_DIR=str(self.data_dir),
                    BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server, **(env or {}))
         self.log = open(self.data_dir / "serve.out", "w")
@@ -53,7 +54,7 @@ class Stack:
         while time.time() < deadline:
             assert self.process.poll() is None, "scripts/serve exited:\n" + (self.data_dir / "serve.out").read_text()
             try:
-                if requests.get(self.url + "/api/ping", timeout=1).status_code == 200:
+                if requests.get(self.url + "/api/ping", timeout=1, auth=self.auth).status_code == 200:
                     return
             except requests.RequestException:
                 pass

@@ -44,7 +44,8 @@ def test_bypass_spellings_never_store_without_the_token(any_server, path):
 
 def fastcgi(any_server, **params):
     """One request straight to the responder's socket with libfcgi's cgi-fcgi, skipping nginx."""
-    env = dict(os.environ, REQUEST_METHOD="POST", REQUEST_URI="/api/heartbeat", CONTENT_LENGTH="0", **params)
+    env = dict(os.environ, REQUEST_METHOD="POST", REQUEST_URI="/api/heartbeat", CONTENT_LENGTH="0")
+    env.update(params)
     out = subprocess.run(["cgi-fcgi", "-bind", "-connect", str(any_server.data_dir / "run/attendance.sock")],
                          env=env, capture_output=True, timeout=10, check=True).stdout.decode()
     return out.split("\r\n", 1)[0]
