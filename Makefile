@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 
-.PHONY: run test bench deps test-deps build build-debug agent unit integration clean
+.PHONY: run test bench deps test-deps build build-debug agent unit integration deb package-test clean
 
 run: deps build
 	scripts/serve
@@ -45,5 +45,15 @@ agent:
 	@! ldd .build-agent/release/attendance-agent | grep -q libstdc++ || { echo "agent: libstdc++ is still linked dynamically" >&2; exit 1; }
 	@echo "agent: .build-agent/release/attendance-agent"
 
+# The Debian packages attendance and attendance-agent, in dist/ (README "Install on a server").
+deb: deps build agent
+	scripts/install-deps package
+	scripts/build-deb
+
+# The packages installed for real into a Debian 12 root made with debootstrap (needs root
+# and the Debian archive); CI runs it after `make test`.
+package-test: deb
+	$(PYTEST) -q -s Tests/package
+
 clean:
-	rm -rf .build .build-agent
+	rm -rf .build .build-agent .build-deb dist

@@ -1,0 +1,294 @@
+"""The Debian packages, installed for real: into a clean Debian 12 root made here with
+debootstrap, with apt resolving their Depends from the Debian archive. The responder is
+started the way attendance-fcgi.service and .socket say (systemd does not run in a
+chroot), behind the packaged nginx site, in a network namespace of its own so the site's
+own ports (8080, 443) are used as shipped. Then: a heartbeat with the generated token,
+pages with and without the login, TLS with the snakeoil certificate, an upgrade to a
+rebuilt package with a higher version, remove and purge.
+
+Run by `make package-test` (CI runs it after `make test`); the tests run in order, each
+on the state the one before left."""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = Path(os.environ.get("DEBS", ROOT / "dist"))
+MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
+NAMESPACE = f"attendance-package-{os.getpid()}"
+# An address beyond loopback inside the namespace: what another computer reaches.
+SERVER = "192.0.2.10"
+HEARTBEAT = {"timestamp": "2024-03-05T09:00:00Z", "host": "laptop"}
+
+
+def run(command, **kwargs):
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+class Machine:
+    """The Debian root: `apt` runs there with the network, `sh` inside the namespace."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def apt(self, *args):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        return run(["chroot", str(self.root), "apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confold", *args], env=env)
+
+    def sh(self, script, check=True):
+        done = subprocess.run(["ip", "netns", "exec", NAMESPACE, "chroot", str(self.root), "/bin/sh", "-ec", script],
+                              capture_output=True, text=True, timeout=120)
+        if check:
+            assert done.returncode == 0, f"{script}\nexited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def file(self, path):
+        return self.root / path.lstrip("/")
+
+    def curl(self, url, *args):
+        """Status line and body of one request, made on the server itself."""
+        done = self.sh("curl -sS -o /tmp/body -w '%{http_code}\\n%header{www-authenticate}' "
+                       + " ".join(shlex.quote(a) for a in [*args, url]) + "; echo; cat /tmp/body")
+        status, challenge, body = done.stdout.split("\n", 2)
+        return int(status), challenge, body
+
+    def heartbeat(self, url, token=None):
+        token = token or self.file("/etc/attendance/token").read_text().strip()
+        return self.curl(url + "/api/heartbeat", "-H", f"Authorization: Bearer {token}",
+                         "-H", "Content-Type: application/json", "--data", json.dumps(HEARTBEAT))
+
+    def reload_nginx(self, until, restart=False):
+        """Reloads nginx (or restarts it: a reload cannot move 127.0.0.1:8080 to *:8080,
+        the old socket holds the port) and waits until `until`, a URL only the new
+        configuration serves, answers."""
+        change = ("nginx -s quit; while [ -e /run/nginx.pid ]; do sleep 0.1; done; nginx" if restart
+                  else "nginx -s reload")
+        self.sh(f"nginx -t && {change}; "
+                f"for i in $(seq 100); do curl -ks -o /dev/null {shlex.quote(until)} && exit 0; sleep 0.1; done; exit 1")
+
+    def start_responder(self):
+        """The socket and the service as the units say, with spawn-fcgi in systemd's place."""
+        unit = self.file("/lib/systemd/system/attendance-fcgi.service").read_text()
+        socket = self.file("/lib/systemd/system/attendance-fcgi.socket").read_text()
+        setting = lambda text, key: re.search(rf"^{key}=(.*)$", text, re.M).group(1).strip()
+        path = setting(socket, "ListenStream")
+        environment = setting(unit, "EnvironmentFile").lstrip("-")
+        self.sh(f"""
+            install -d -m {setting(socket, "DirectoryMode")} {shlex.quote(str(Path(path).parent))}
+            set -a; [ ! -f {environment} ] || . {environment}; set +a
+            spawn-fcgi -s {path} -M {setting(socket, "SocketMode")} -U {setting(socket, "SocketUser")} \\
+                -G {setting(socket, "SocketGroup")} -u {setting(unit, "User")} -g {setting(unit, "Group")} \\
+                -- {setting(unit, "ExecStart")} >/dev/null
+        """)
+
+    def stop_responder(self):
+        self.sh("pkill -x attendance-fcgi || true; while pgrep -x attendance-fcgi >/dev/null; do sleep 0.1; done; "
+                "rm -f /run/attendance/attendance.sock")
+
+
+@pytest.fixture(scope="module")
+def debs():
+    found = {name: sorted(DIST.glob(f"{name}_*.deb")) for name in ("attendance", "attendance-agent")}
+    assert all(found.values()), f"no packages in {DIST} (make deb)"
+    return {name: paths[-1] for name, paths in found.items()}
+
+
+@pytest.fixture(scope="module")
+def machine(debs):
+    for tool in ("debootstrap", "lintian"):
+        assert shutil.which(tool), f"{tool} is not installed (make package-test installs it)"
+    root = Path(tempfile.mkdtemp(prefix="attendance-debian-"))
+    root.chmod(0o755)  # it is "/" there: every user passes through
+    try:
+        run(["debootstrap", "--variant=minbase", "bookworm", str(root), MIRROR], timeout=900)
+        # Installing nginx must not start it: nothing starts in this root but what the test starts.
+        policy = root / "usr/sbin/policy-rc.d"
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+        run(["mount", "-t", "proc", "proc", str(root / "proc")])
+        run(["ip", "netns", "add", NAMESPACE])
+        run(["ip", "netns", "exec", NAMESPACE, "ip", "link", "set", "lo", "up"])
+        run(["ip", "netns", "exec", NAMESPACE, "ip", "addr", "add", f"{SERVER}/32", "dev", "lo"])
+        for deb in debs.values():
+            shutil.copy(deb, root / "tmp")
+        machine = Machine(root)
+        machine.apt("update")
+        # What an admin adds by hand: curl to try it, htpasswd for logins, ssl-cert for TLS.
+        machine.apt("install", "--no-install-recommends", "curl", "apache2-utils", "ssl-cert", "spawn-fcgi", "procps")
+        yield machine
+    finally:
+        pids = subprocess.run(["ip", "netns", "pids", NAMESPACE], capture_output=True, text=True).stdout.split()
+        for pid in pids:
+            subprocess.run(["kill", "-9", pid])
+        subprocess.run(["ip", "netns", "del", NAMESPACE], capture_output=True)
+        subprocess.run(["umount", "-l", str(root / "proc")], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_lintian_reports_no_errors(debs):
+    done = subprocess.run(["lintian", "--fail-on", "error", "--tag-display-limit", "0", *map(str, debs.values())],
+                          capture_output=True, text=True, timeout=600)
+    print(f"\nlintian {' '.join(p.name for p in debs.values())}:\n{done.stdout}{done.stderr}")
+    assert not [line for line in done.stdout.splitlines() if line.startswith("E:")]
+    assert done.returncode == 0
+
+
+def test_install_makes_the_user_the_token_and_the_database(machine, debs):
+    done = machine.apt("install", f"/tmp/{debs['attendance'].name}")
+    output = done.stdout + done.stderr
+    assert "the heartbeat token is in /etc/attendance/token" in output
+    assert "systemd is not running here" in output
+    assert "htpasswd -B /etc/attendance/htpasswd NAME" in output
+    # apt resolved what the responder links from the Debian archive.
+    status = machine.sh("dpkg -s attendance").stdout
+    for library in ("libfcgi0ldbl", "libsqlite3-0", "libjs-chart.js", "tzdata", "adduser"):
+        assert library in status
+    assert "nginx" in machine.sh("dpkg -l 'nginx*' | grep ^ii").stdout  # Recommends
+    machine.sh("getent passwd attendance && getent group attendance")
+    listing = machine.sh("stat -c '%a %U %G %n' /var/lib/attendance /var/lib/attendance/attendance.sqlite "
+                         "/etc/attendance/token /etc/attendance/nginx-token.conf /etc/attendance/htpasswd").stdout
+    assert listing.splitlines() == [
+        "700 attendance attendance /var/lib/attendance",
+        "644 attendance attendance /var/lib/attendance/attendance.sqlite",
+        "640 root www-data /etc/attendance/token",
+        "640 root www-data /etc/attendance/nginx-token.conf",
+        "640 root www-data /etc/attendance/htpasswd",
+    ]
+    token = machine.file("/etc/attendance/token").read_text().strip()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token)
+    assert f'"Bearer {token}"' in machine.file("/etc/attendance/nginx-token.conf").read_text()
+    assert machine.file("/etc/attendance/htpasswd").read_text() == ""
+    # The site is there; enabling it stays the admin's choice.
+    assert machine.file("/etc/nginx/sites-available/attendance").exists()
+    assert not machine.file("/etc/nginx/sites-enabled/attendance").exists()
+
+
+def test_the_enabled_site_takes_heartbeats_and_serves_this_machine(machine, debs):
+    machine.start_responder()
+    # The README's command, then nginx as its service would start it.
+    machine.sh("ln -s ../sites-available/attendance /etc/nginx/sites-enabled/ && nginx -t && nginx")
+    status, _, body = machine.heartbeat("http://127.0.0.1:8080")
+    assert (status, json.loads(body)) == (200, {"accepted": 1, "duplicates": 0})
+    status, challenge, body = machine.heartbeat("http://127.0.0.1:8080", token="wrong")
+    assert (status, challenge) == (401, "Bearer")
+    # On the server itself no login is asked.
+    status, _, body = machine.curl("http://127.0.0.1:8080/dashboard")
+    assert status == 200 and "Balance" in body
+    status, _, body = machine.curl("http://127.0.0.1:8080/static/chart.js/chart.min.js")
+    assert status == 200 and "Chart" in body
+    days = json.loads(machine.curl("http://127.0.0.1:8080/api/days?from=2024-03-05&to=2024-03-05")[2])
+    assert [(day["date"], day["recorded"]) for day in days] == [("2024-03-05", 1)]
+
+
+def test_the_agent_package_sends_to_it(machine, debs):
+    machine.apt("install", f"/tmp/{debs['attendance-agent'].name}")
+    token = machine.file("/etc/attendance/token").read_text().strip()
+    done = machine.sh(f"HOME=/tmp/agent-home HEARTBEAT_URL=http://127.0.0.1:8080/api/heartbeat BEARER_TOKEN={token} "
+                      "attendance-agent --test")
+    assert "accepted" in done.stdout + done.stderr
+
+
+def test_beyond_loopback_the_pages_ask_for_the_login(machine):
+    # The admin's steps: listen on the network, add a login.
+    machine.sh("sed -i 's/listen 127.0.0.1:8080;/listen 8080;/' /etc/nginx/sites-available/attendance")
+    machine.reload_nginx(f"http://{SERVER}:8080/", restart=True)
+    machine.sh("htpasswd -bB /etc/attendance/htpasswd alice 's3cret pass'")
+    url = f"http://{SERVER}:8080"
+    for path in ("/dashboard", "/api/settings", "/static/style.css"):
+        status, challenge, _ = machine.curl(url + path)
+        assert (status, challenge) == (401, 'Basic realm="Attendance"'), path
+        assert machine.curl(url + path, "-u", "alice:wrong")[0] == 401
+        assert machine.curl(url + path, "-u", "alice:s3cret pass")[0] == 200, path
+    # The heartbeat keeps its token, no login.
+    status, _, body = machine.heartbeat(url)
+    assert (status, json.loads(body)) == (200, {"accepted": 0, "duplicates": 1})
+    # Cross-site checks hold behind the login.
+    holiday = json.dumps({"date": "2024-12-24", "name": "Eve"})
+    assert machine.curl(url + "/api/holidays", "-u", "alice:s3cret pass", "-H", "Origin: http://evil.example",
+                        "-H", "Content-Type: application/json", "--data", holiday)[0] == 403
+    assert machine.curl(url + "/api/holidays", "-u", "alice:s3cret pass", "-H", f"Origin: {url}",
+                        "-H", "Content-Type: application/json", "--data", holiday)[0] == 201
+
+
+def test_tls_with_the_snakeoil_certificate(machine):
+    machine.sh("make-ssl-cert generate-default-snakeoil --force-overwrite")
+    subject = machine.sh("openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -subject -nameopt sep_multiline").stdout
+    name = re.search(r"CN=(\S+)", subject).group(1)
+    # The admin's steps: the name to the responder, the TLS site enabled.
+    env = machine.file("/etc/attendance/responder.env")
+    env.write_text(env.read_text() + f"ALLOWED_HOSTS={name}\n")
+    machine.stop_responder()
+    machine.start_responder()
+    machine.sh("ln -s ../sites-available/attendance-tls /etc/nginx/sites-enabled/")
+    machine.reload_nginx(f"https://{SERVER}/")
+    https = [f"https://{name}", "--resolve", f"{name}:443:{SERVER}", "--cacert", "/etc/ssl/certs/ssl-cert-snakeoil.pem"]
+    status, challenge, _ = machine.curl(https[0] + "/dashboard", *https[1:])
+    assert (status, challenge) == (401, 'Basic realm="Attendance"')
+    status, _, body = machine.curl(https[0] + "/dashboard", *https[1:], "-u", "alice:s3cret pass")
+    assert status == 200 and "Balance" in body
+    token = machine.file("/etc/attendance/token").read_text().strip()
+    status, _, body = machine.curl(https[0] + "/api/heartbeat", *https[1:], "-H", f"Authorization: Bearer {token}",
+                                   "--data", json.dumps(dict(HEARTBEAT, timestamp="2024-03-05T09:01:00Z")))
+    assert (status, json.loads(body)) == (200, {"accepted": 1, "duplicates": 0})
+    # Same-origin changes over https: Origin https://NAME is Host NAME on 443.
+    change = [*https[1:], "-u", "alice:s3cret pass", "-H", f"Origin: https://{name}", "-H", "Content-Type: application/json"]
+    status, _, body = machine.curl(https[0] + "/api/settings", *change, "--data", json.dumps({"period_start": "2024-01-01"}))
+    assert status == 200, body
+    status, _, body = machine.curl(https[0] + "/api/absences", *change,
+                                   "--data", json.dumps({"from": "2024-03-08", "kind": "vacation"}))
+    assert status in (200, 201), body
+    assert machine.curl(https[0] + "/api/settings", *change[:-2], "-H", "Origin: http://" + name,
+                        "--data", json.dumps({"period_start": "2024-01-02"}))[0] == 403
+
+
+def test_an_upgrade_keeps_the_data_the_token_and_the_admins_changes(machine, debs, tmp_path):
+    token = machine.file("/etc/attendance/token").read_text()
+    logins = machine.file("/etc/attendance/htpasswd").read_text()
+    run([str(ROOT / "scripts/build-deb")], env=dict(os.environ, DEB_VERSION="0.2.0+1", OUT=str(tmp_path)), timeout=600)
+    newer = tmp_path / f"attendance_0.2.0+1_{debs['attendance'].name.rsplit('_', 1)[1]}"
+    shutil.copy(newer, machine.file("/tmp"))
+    machine.stop_responder()
+    done = machine.apt("install", f"/tmp/{newer.name}")
+    assert "the heartbeat token is in" not in done.stdout  # said on the first install only
+    assert "0.2.0+1" in machine.sh("dpkg-query -W -f '${Version}' attendance").stdout
+    assert machine.file("/etc/attendance/token").read_text() == token
+    assert machine.file("/etc/attendance/htpasswd").read_text() == logins
+    assert "listen 8080;" in machine.file("/etc/nginx/sites-available/attendance").read_text()
+    assert "ALLOWED_HOSTS=" in machine.file("/etc/attendance/responder.env").read_text()
+    machine.start_responder()
+    status, _, body = machine.curl("http://127.0.0.1:8080/api/days?from=2024-03-05&to=2024-03-08")
+    days = {day["date"]: day for day in json.loads(body)}
+    assert days["2024-03-05"]["recorded"] == 2
+    assert days["2024-03-08"]["absence"]["kind"] == "vacation"
+    status, _, body = machine.heartbeat("http://127.0.0.1:8080")
+    assert (status, json.loads(body)) == (200, {"accepted": 0, "duplicates": 1})
+
+
+def test_remove_keeps_the_data_and_leaves_nginx_working(machine):
+    machine.stop_responder()
+    done = machine.apt("remove", "attendance")
+    assert "kept your hours in /var/lib/attendance" in done.stdout
+    assert "disabled the nginx site(s) attendance attendance-tls" in done.stdout
+    assert not machine.file("/usr/sbin/attendance-fcgi").exists()
+    assert machine.file("/var/lib/attendance/attendance.sqlite").stat().st_size > 0
+    assert machine.file("/etc/attendance/token").exists()
+    machine.sh("nginx -t && nginx -s reload")
+
+
+def test_purge_removes_the_configuration_and_says_it_kept_the_data(machine):
+    done = machine.apt("purge", "attendance")
+    assert "removed the token and the logins in /etc/attendance" in done.stdout
+    assert "kept your hours in /var/lib/attendance (the database was not removed)" in done.stdout
+    assert not machine.file("/etc/attendance").exists()
+    assert not machine.file("/etc/nginx/sites-available/attendance").exists()
+    assert machine.file("/var/lib/attendance/attendance.sqlite").stat().st_size > 0
+    machine.sh("nginx -t")
