@@ -39,7 +39,8 @@ public enum FastCGIParams {
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
                        query: query, headers: headers, body: body,
-                       serverAddress: params["SERVER_ADDR"], remoteUser: params["REMOTE_USER"])
+                       serverAddress: params["SERVER_ADDR"], remoteUser: params["REMOTE_USER"],
+                       overTLS: params["REQUEST_SCHEME"] == "https" || params["HTTPS"]?.lowercased() == "on")
     }
 
     /// A header name or value with CR and LF removed, so nothing can start a new header.

@@ -13,9 +13,11 @@ public struct Request: Sendable {
     public var serverAddress: String?
     /// The person the web server's login let in (`REMOTE_USER`); nil without a login.
     public var remoteUser: String?
+    /// Whether the request reached the web server over TLS (`REQUEST_SCHEME` https, or `HTTPS` on).
+    public var overTLS: Bool
 
     public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
-                serverAddress: String? = nil, remoteUser: String? = nil) {
+                serverAddress: String? = nil, remoteUser: String? = nil, overTLS: Bool = false) {
         self.method = method
         self.path = path
         self.query = query
@@ -23,6 +25,7 @@ public struct Request: Sendable {
         self.body = body
         self.serverAddress = serverAddress.flatMap { $0.isEmpty ? nil : $0 }
         self.remoteUser = remoteUser.flatMap { $0.isEmpty ? nil : $0 }
+        self.overTLS = overTLS
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }

@@ -21,7 +21,11 @@ enum CrossSite {
             throw HTTPError(403, "cross-site request refused")
         }
         guard let origin = request.header("origin") else { return }
-        guard isSameOrigin(origin, host: request.header("host") ?? "", forwardedProto: request.header("x-forwarded-proto")) else {
+        // The scheme the browser used: a proxy's X-Forwarded-Proto, else https when the
+        // request came over TLS; over plain HTTP without the header it may be either (a
+        // TLS-terminating proxy that does not say so).
+        let scheme = request.header("x-forwarded-proto") ?? (request.overTLS ? "https" : nil)
+        guard isSameOrigin(origin, host: request.header("host") ?? "", forwardedProto: scheme) else {
             throw HTTPError(403, "cross-site request refused: Origin \(origin) is not this server")
         }
     }

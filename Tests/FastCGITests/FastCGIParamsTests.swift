@@ -19,6 +19,9 @@ import Testing
         #expect(request.body == [1, 2])
         #expect(request.serverAddress == "192.0.2.7")
         #expect(request.remoteUser == "alice")
+        #expect(!request.overTLS)
+        #expect(FastCGIParams.request(from: ["REQUEST_SCHEME": "https"], body: []).overTLS)
+        #expect(FastCGIParams.request(from: ["HTTPS": "on"], body: []).overTLS)
     }
 
     @Test func missingParamsGiveASafeRequest() {

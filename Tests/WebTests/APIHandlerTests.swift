@@ -114,6 +114,19 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(try app.database.holidays().count == (status == 200 ? 1 : 0))
     }
 
+    @Test func overTLSTheOriginMustBeHTTPS() throws {
+        let app = try makeApp()
+        func post(origin: String, overTLS: Bool) -> Int {
+            app.respond(to: Request(method: "POST", path: "/api/holidays",
+                                    headers: ["origin": origin, "host": "localhost", "content-type": "application/json"],
+                                    body: Array(#"{"date":"2024-12-25","name":"Xmas"}"#.utf8), overTLS: overTLS)).status
+        }
+        #expect(post(origin: "http://localhost", overTLS: true) == 403)
+        #expect(try app.database.holidays().isEmpty)
+        #expect(post(origin: "https://localhost", overTLS: true) == 201)
+        #expect(post(origin: "http://localhost", overTLS: false) == 200)  // the same holiday, stored again
+    }
+
     @Test func readsFromAnotherSiteAreAllowedButNotFromAnotherHost() throws {
         let app = try makeApp()
         #expect(send(app, "GET", "/api/settings", headers: ["origin": "http://evil.example", "host": "localhost"]).status == 200)
