@@ -48,6 +48,7 @@ agent:
 # The Debian packages attendance and attendance-agent, in dist/ (README "Install on a server").
 deb: deps build agent
 	scripts/install-deps package
+	$(SWIFT) build --product generate-manual
 	scripts/build-deb
 
 # The packages installed for real into a Debian 12 root made with debootstrap (needs root
