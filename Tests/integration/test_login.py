@@ -118,3 +118,30 @@ def test_the_responder_refuses_pages_a_careless_web_server_serves_beyond_loopbac
     before = any_server.query("SELECT COUNT(*) FROM heartbeat")[0][0]
     assert fastcgi(any_server, SERVER_ADDR="192.0.2.7", HTTP_AUTHORIZATION="Bearer " + any_server.token) == "Status: 200 OK"
     assert any_server.query("SELECT COUNT(*) FROM heartbeat")[0][0] == before + 1
+
+
+def test_a_browser_logs_in_and_every_part_of_the_page_comes_with_it(remote):
+    """Chromium with the login: the stylesheet, the scripts, Chart.js and the forms all
+    pass the login (a 401 on any of them would show as a console error or an unstyled,
+    chartless page), and a form's POST passes the cross-site check."""
+    from selenium.webdriver.common.by import By
+    from test_pages import SCREENSHOTS, make_driver, open_page, submit
+    driver = make_driver(True)
+    driver.javascript = True
+    try:
+        host = remote.url.split("//", 1)[1]
+        driver.get(f"http://alice:s3cret%20pass@{host}/settings")
+        assert "Attendance" in driver.title
+        open_page(driver, remote, "/settings")  # no console errors: nothing refused
+        driver.find_element(By.ID, "holiday-date").send_keys("12262024")
+        driver.find_element(By.ID, "holiday-name").send_keys("Boxing Day")
+        submit(driver.find_element(By.ID, "holiday-form"))
+        assert [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#holiday-list td.holiday-name")] == ["Boxing Day"]
+        open_page(driver, remote, "/dashboard")
+        styled = driver.execute_script("return document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0")
+        charts = driver.execute_script("return typeof Chart !== 'undefined' && !!Chart.getChart(document.getElementById('daily-chart'))")
+        assert (styled, charts) == (True, True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / f"login-dashboard-{remote.web_server}.png"))
+    finally:
+        driver.quit()
