@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -250,11 +251,17 @@ def test_tls_with_the_snakeoil_certificate(machine):
                         "--data", json.dumps({"period_start": "2024-01-02"}))[0] == 403
 
 
-def test_an_upgrade_keeps_the_data_the_token_and_the_admins_changes(machine, debs, tmp_path):
+@pytest.fixture(scope="module")
+def newer(debs, tmp_path_factory):
+    """The same responder packaged again with a higher version."""
+    out = tmp_path_factory.mktemp("newer")
+    run([str(ROOT / "scripts/build-deb")], env=dict(os.environ, DEB_VERSION="0.2.0+1", OUT=str(out)), timeout=600)
+    return out / f"attendance_0.2.0+1_{debs['attendance'].name.rsplit('_', 1)[1]}"
+
+
+def test_an_upgrade_keeps_the_data_the_token_and_the_admins_changes(machine, newer):
     token = machine.file("/etc/attendance/token").read_text()
     logins = machine.file("/etc/attendance/htpasswd").read_text()
-    run([str(ROOT / "scripts/build-deb")], env=dict(os.environ, DEB_VERSION="0.2.0+1", OUT=str(tmp_path)), timeout=600)
-    newer = tmp_path / f"attendance_0.2.0+1_{debs['attendance'].name.rsplit('_', 1)[1]}"
     shutil.copy(newer, machine.file("/tmp"))
     machine.stop_responder()
     done = machine.apt("install", f"/tmp/{newer.name}")
@@ -292,3 +299,147 @@ def test_purge_removes_the_configuration_and_says_it_kept_the_data(machine):
     assert not machine.file("/etc/nginx/sites-available/attendance").exists()
     assert machine.file("/var/lib/attendance/attendance.sqlite").stat().st_size > 0
     machine.sh("nginx -t")
+
+
+# Under systemd: the same root booted with systemd-nspawn (systemd as its PID 1, a
+# network of its own), so the maintainer scripts take their systemd path and the units
+# run as shipped: socket activation, the service's user and sandbox, nginx reloaded.
+
+class Booted(Machine):
+    """A Debian root running systemd; commands run inside it with nsenter."""
+
+    def __init__(self, root, init):
+        super().__init__(root)
+        self.init = init
+
+    def sh(self, script, check=True):
+        done = subprocess.run(["nsenter", "-t", str(self.init), "-a", "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                               "/bin/sh", "-ec", script], capture_output=True, text=True, timeout=300)
+        if check:
+            assert done.returncode == 0, f"{script}\nexited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def apt(self, *args):
+        # Everything was downloaded before the boot: the container has no network.
+        return self.sh("DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Options::=--force-confold --no-download "
+                       + " ".join(map(shlex.quote, args)))
+
+    def install(self, deb):
+        """A package file with its dependencies from apt's cache (apt cannot take a file
+        with --no-download): dpkg unpacks it, apt completes what it depends on."""
+        return self.sh(f"export DEBIAN_FRONTEND=noninteractive; dpkg --force-confold -i {deb} || "
+                       "apt-get -y -q -o Dpkg::Options::=--force-confold --no-download -f install")
+
+    def unit(self, name, property):
+        return self.sh(f"systemctl show -P {property} {name}").stdout.strip()
+
+
+def container_init(nspawn):
+    """PID of the container's systemd: the first process named systemd below nspawn's."""
+    pending = [nspawn.pid]
+    while pending:
+        pid = pending.pop(0)
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        for child in (children.read_text().split() if children.exists() else []):
+            if Path(f"/proc/{child}/comm").read_text().strip() == "systemd":
+                return int(child)
+            pending.append(int(child))
+    return None
+
+
+@pytest.fixture(scope="module")
+def booted(debs, newer):
+    assert shutil.which("systemd-nspawn"), "systemd-nspawn is not installed (make package-test installs it)"
+    root = Path(tempfile.mkdtemp(prefix="attendance-debian-systemd-"))
+    root.chmod(0o755)
+    nspawn = None
+    try:
+        run(["debootstrap", "--variant=minbase", "--include=systemd,systemd-sysv,dbus", "bookworm", str(root), MIRROR],
+            timeout=900)
+        # (not /tmp: systemd mounts a tmpfs there)
+        for deb in [*debs.values(), newer]:
+            shutil.copy(deb, root / "srv")
+        prepare = Machine(root)
+        prepare.apt("update")
+        prepare.apt("install", "--download-only", *(f"/srv/{deb.name}" for deb in debs.values()), "curl", "apache2-utils", "procps")
+        nspawn = subprocess.Popen(["systemd-nspawn", "-q", "-D", str(root), "-b", "--console=passive", "--private-network",
+                                   "--register=no", "--keep-unit"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 90
+        state = ""
+        while time.time() < deadline and nspawn.poll() is None:
+            init = container_init(nspawn)
+            if init:
+                state = Booted(root, init).sh("systemctl is-system-running || true").stdout.strip()
+                if state in ("running", "degraded"):
+                    break
+            time.sleep(0.5)
+        if nspawn.poll() is not None:
+            pytest.skip("systemd-nspawn cannot boot a container on this machine: " + nspawn.stderr.read().decode()[-500:])
+        machine = Booted(root, init)
+        assert state in ("running", "degraded"), f"systemd did not finish booting: {state}\n" + machine.sh(
+            "systemctl --failed --no-pager", check=False).stdout
+        yield machine
+    finally:
+        if nspawn and nspawn.poll() is None:
+            nspawn.terminate()  # a clean poweroff of the container
+            try:
+                nspawn.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                nspawn.kill()
+                nspawn.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_under_systemd_the_install_enables_and_starts_the_socket(booted, debs):
+    done = booted.install(f"/srv/{debs['attendance'].name}")
+    # (apt's -f install leaves out Recommends; a plain `apt install` of the file brings nginx)
+    booted.apt("install", "nginx", "curl", "apache2-utils", "procps")
+    assert "systemd is not running" not in done.stdout
+    assert "the heartbeat token is in /etc/attendance/token" in done.stdout
+    assert booted.unit("attendance-fcgi.socket", "UnitFileState") == "enabled"
+    assert booted.unit("attendance-fcgi.socket", "ActiveState") == "active"
+    assert booted.sh("stat -c '%a %U %G' /run/attendance /run/attendance/attendance.sock").stdout.splitlines() == [
+        "755 root root", "660 attendance www-data"]
+    # nginx was started by its own package.
+    assert booted.unit("nginx.service", "ActiveState") == "active", booted.sh("journalctl -u nginx --no-pager", check=False).stdout
+
+
+def test_under_systemd_the_readme_commands_serve_through_socket_activation(booted):
+    booted.sh("ln -s ../sites-available/attendance /etc/nginx/sites-enabled/ && systemctl reload nginx; "
+              "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:8080/ && exit 0; sleep 0.1; done; exit 1")
+    status, _, body = booted.heartbeat("http://127.0.0.1:8080")
+    assert (status, json.loads(body)) == (200, {"accepted": 1, "duplicates": 0})
+    # The first request started the service, as user attendance, in its sandbox.
+    assert booted.unit("attendance-fcgi.service", "ActiveState") == "active"
+    assert booted.sh("ps -o user= -C attendance-fcgi").stdout.split() == ["attendance"]
+    assert booted.sh("stat -c '%a %U' /var/lib/attendance/attendance.sqlite").stdout.strip().endswith("attendance")
+    status, _, body = booted.curl("http://127.0.0.1:8080/dashboard")
+    assert status == 200 and "Balance" in body
+    assert "listening (fd 0)" in booted.sh("journalctl -u attendance-fcgi --no-pager").stdout
+
+
+def test_under_systemd_an_upgrade_restarts_the_responder_and_keeps_the_data(booted, newer):
+    before = booted.unit("attendance-fcgi.service", "MainPID")
+    booted.install(f"/srv/{newer.name}")
+    assert booted.unit("attendance-fcgi.socket", "ActiveState") == "active"
+    status, _, body = booted.heartbeat("http://127.0.0.1:8080")
+    assert (status, json.loads(body)) == (200, {"accepted": 0, "duplicates": 1})
+    after = booted.unit("attendance-fcgi.service", "MainPID")
+    assert after not in ("0", before), (before, after)
+
+
+def test_under_systemd_remove_stops_it_and_nginx_keeps_running(booted):
+    done = booted.apt("remove", "attendance")
+    assert "disabled the nginx site(s) attendance" in done.stdout
+    assert booted.unit("attendance-fcgi.socket", "ActiveState") == "inactive"
+    assert booted.sh("pgrep -x attendance-fcgi", check=False).returncode == 1
+    assert booted.unit("nginx.service", "ActiveState") == "active"
+    booted.sh("for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:8080/ || exit 0; sleep 0.1; done; exit 1")
+    assert booted.file("/var/lib/attendance/attendance.sqlite").stat().st_size > 0
+
+
+def test_under_systemd_purge_says_it_kept_the_data(booted):
+    done = booted.apt("purge", "attendance")
+    assert "kept your hours in /var/lib/attendance (the database was not removed)" in done.stdout
+    assert not booted.file("/etc/attendance").exists()
+    assert booted.file("/var/lib/attendance/attendance.sqlite").exists()
