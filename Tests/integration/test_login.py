@@ -12,6 +12,9 @@ from conftest import ROOT, TOKEN, Stack, free_port
 from test_heartbeat import fastcgi
 
 
+ALICE = ("alice", "s3cret pass")
+
+
 def machine_address():
     """An address of this machine that is not loopback; pages served there need a login."""
     out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
@@ -24,7 +27,7 @@ def machine_address():
 @pytest.fixture(scope="module")
 def logins(tmp_path_factory):
     path = tmp_path_factory.mktemp("logins") / "htpasswd"
-    subprocess.run(["htpasswd", "-cbB", str(path), "alice", "s3cret pass"], check=True, capture_output=True)
+    subprocess.run(["htpasswd", "-cbB", str(path), *ALICE], check=True, capture_output=True)
     return path
 
 
@@ -32,12 +35,9 @@ def logins(tmp_path_factory):
 def remote(request, logins):
     address = machine_address()
     running = Stack(web_server=request.param, env={"LISTEN": address, "HTPASSWD": str(logins)},
-                    auth=("alice", "s3cret pass"))
+                    auth=ALICE)
     yield running
     running.stop()
-
-
-ALICE = ("alice", "s3cret pass")
 
 
 @pytest.mark.parametrize("path", ["/", "/dashboard", "/report", "/settings", "/export/days.csv", "/api/settings", "/api/ping", "/static/style.css"])

@@ -45,9 +45,12 @@ class Machine:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         return run(["chroot", str(self.root), "apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confold", *args], env=env)
 
+    def enter(self):
+        """The command that runs a program in this machine."""
+        return ["ip", "netns", "exec", NAMESPACE, "chroot", str(self.root)]
+
     def sh(self, script, check=True):
-        done = subprocess.run(["ip", "netns", "exec", NAMESPACE, "chroot", str(self.root), "/bin/sh", "-ec", script],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run([*self.enter(), "/bin/sh", "-ec", script], capture_output=True, text=True, timeout=300)
         if check:
             assert done.returncode == 0, f"{script}\nexited {done.returncode}:\n{done.stdout}\n{done.stderr}"
         return done
@@ -312,12 +315,8 @@ class Booted(Machine):
         super().__init__(root)
         self.init = init
 
-    def sh(self, script, check=True):
-        done = subprocess.run(["nsenter", "-t", str(self.init), "-a", "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                               "/bin/sh", "-ec", script], capture_output=True, text=True, timeout=300)
-        if check:
-            assert done.returncode == 0, f"{script}\nexited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-        return done
+    def enter(self):
+        return ["nsenter", "-t", str(self.init), "-a", "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
 
     def apt(self, *args):
         # Everything was downloaded before the boot: the container has no network.
