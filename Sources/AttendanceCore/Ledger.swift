@@ -1,7 +1,10 @@
 /// One date's figures, as `/api/days` shows them.
 public struct DayFigures: Sendable, Equatable {
     public var date: LocalDate
+    /// Minutes a heartbeat recorded (rule 1).
     public var recorded: Int
+    /// Worked minutes no heartbeat recorded: covered by an entry only (rule 1a).
+    public var manual: Int
     /// The current correction's minutes, or nil when none applies.
     public var correction: Int?
     /// The current correction's note; nil without a correction or with an empty note.
@@ -10,12 +13,14 @@ public struct DayFigures: Sendable, Equatable {
     public var expected: Int
     public var holiday: String?
     public var absence: Absence?
-    /// When the recorded minutes lie: first start, last end, breaks; nil when none.
-    public var span: DaySpan?
+    /// When the worked minutes lie: first start, last end, breaks; nil when none.
+    public var work: DayWork?
     public var workingDay: Bool
     public var inPeriod: Bool
 
     public var difference: Int { effective - expected }
+    /// `worked(D)` = `recorded(D)` + `manual(D)`.
+    public var worked: Int { recorded + manual }
 }
 
 /// Effective and expected minutes summed over dates inside the period.
@@ -44,24 +49,24 @@ public struct Balance: Sendable, Equatable {
     public var balance: Int { opening + totals.difference }
 }
 
-/// What storage sums over a span of dates without handing over every day: the recorded
+/// What storage sums over a span of dates without handing over every day: the worked
 /// minutes of all of them, and of the dates with a current correction the corrections'
-/// minutes and what was recorded on those dates. Facts only; `effective` applies rule 6.
+/// minutes and what was worked on those dates. Facts only; `effective` applies rule 6.
 public struct SpanSums: Sendable, Equatable {
-    public var recorded: Int
+    public var worked: Int
     public var correctionMinutes: Int
-    public var recordedOnCorrected: Int
+    public var workedOnCorrected: Int
 
-    public init(recorded: Int, correctionMinutes: Int, recordedOnCorrected: Int) {
-        self.recorded = recorded
+    public init(worked: Int, correctionMinutes: Int, workedOnCorrected: Int) {
+        self.worked = worked
         self.correctionMinutes = correctionMinutes
-        self.recordedOnCorrected = recordedOnCorrected
+        self.workedOnCorrected = workedOnCorrected
     }
 
-    public static let zero = SpanSums(recorded: 0, correctionMinutes: 0, recordedOnCorrected: 0)
+    public static let zero = SpanSums(worked: 0, correctionMinutes: 0, workedOnCorrected: 0)
 
-    /// Rule 6 summed: a correction replaces what was recorded on its date.
-    public var effective: Int { recorded - recordedOnCorrected + correctionMinutes }
+    /// Rule 6 summed: a correction replaces what was worked on its date.
+    public var effective: Int { worked - workedOnCorrected + correctionMinutes }
 }
 
 /// One month of `/api/summary`.
@@ -71,6 +76,7 @@ public struct MonthSummary: Sendable, Equatable {
     /// `YYYY-MM`.
     public var month: String { String(first.description.prefix(7)) }
     public var recorded: Int
+    public var worked: Int
     public var effective: Int
     public var expected: Int
     public var delta: Int { effective - expected }
@@ -80,7 +86,7 @@ public struct MonthSummary: Sendable, Equatable {
     public var reachesPeriod: Bool
 }
 
-/// The figures of SPEC §2 for a window of dates, from the policy, the window's recorded
+/// The figures of SPEC §2 for a window of dates, from the policy, the window's worked
 /// minutes and current corrections, and the sums of the period's dates before it. Pure:
 /// every input is handed in, so the same inputs give the same figures; the cost of a
 /// figure follows the window, not the length of the history. The only home of rules 6–7.
@@ -88,10 +94,9 @@ public struct Ledger: Sendable {
     public var policy: Policy
     /// The window's first date: every date from here on is in the dictionaries.
     public let start: LocalDate
-    /// Recorded minutes per date of the window; dates absent recorded nothing.
-    public var recorded: [LocalDate: Int]
-    /// First and last recorded minute per date of the window.
-    public var spans: [LocalDate: DaySpan]
+    /// Worked minutes per date of the window (recorded, manual, first and last); dates
+    /// absent worked nothing.
+    public var work: [LocalDate: DayWork]
     /// Current corrections' minutes per date of the window (superseded and removed ones left out).
     public var corrections: [LocalDate: Int]
     /// The notes of those corrections that have one.
@@ -107,25 +112,25 @@ public struct Ledger: Sendable {
 
     /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
     /// policy's holidays and absences must cover that span and the window.
-    public init(policy: Policy, start: LocalDate, spans: [LocalDate: DaySpan], corrections: [LocalDate: Int],
+    public init(policy: Policy, start: LocalDate, work: [LocalDate: DayWork], corrections: [LocalDate: Int],
                 correctionNotes: [LocalDate: String] = [:], before: SpanSums = .zero) {
         self.correctionNotes = correctionNotes
         self.policy = policy
         self.start = start
-        self.spans = spans
-        self.recorded = spans.mapValues(\.recorded)
+        self.work = work
         self.corrections = corrections
         let span = Self.carrySpan(policy.settings, before: start)
         carry = span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero
     }
 
-    public func effective(on date: LocalDate) -> Int { corrections[date] ?? recorded[date] ?? 0 }
+    public func effective(on date: LocalDate) -> Int { corrections[date] ?? work[date]?.worked ?? 0 }
 
     public func day(_ date: LocalDate) -> DayFigures {
-        DayFigures(date: date, recorded: recorded[date] ?? 0, correction: corrections[date],
+        let work = work[date]
+        return DayFigures(date: date, recorded: work?.recorded ?? 0, manual: work?.manual ?? 0, correction: corrections[date],
                    correctionNote: corrections[date] == nil ? nil : correctionNotes[date],
                    effective: effective(on: date), expected: policy.expected(on: date),
-                   holiday: policy.holidays[date], absence: policy.absences[date], span: spans[date],
+                   holiday: policy.holidays[date], absence: policy.absences[date], work: work,
                    workingDay: policy.isWorkingDay(date),
                    inPeriod: policy.isInPeriod(date))
     }
@@ -140,14 +145,14 @@ public struct Ledger: Sendable {
     /// the window. Costs the number of dates with data in the window.
     public func totals(from: LocalDate, to: LocalDate) -> Totals {
         guard let span = policy.settings.periodPart(from: max(from, start), to: to) else { return .zero }
-        // Walk whichever is shorter: the span's dates, or the window's recorded days.
-        let recordedSum = span.upperBound.dayNumber - span.lowerBound.dayNumber < recorded.count
-            ? (span.lowerBound.dayNumber...span.upperBound.dayNumber).reduce(0) { $0 + (recorded[LocalDate(dayNumber: $1)] ?? 0) }
-            : recorded.reduce(0) { span.contains($1.key) ? $0 + $1.value : $0 }
-        var sums = SpanSums(recorded: recordedSum, correctionMinutes: 0, recordedOnCorrected: 0)
+        // Walk whichever is shorter: the span's dates, or the window's worked days.
+        let workedSum = span.upperBound.dayNumber - span.lowerBound.dayNumber < work.count
+            ? (span.lowerBound.dayNumber...span.upperBound.dayNumber).reduce(0) { $0 + (work[LocalDate(dayNumber: $1)]?.worked ?? 0) }
+            : work.reduce(0) { span.contains($1.key) ? $0 + $1.value.worked : $0 }
+        var sums = SpanSums(worked: workedSum, correctionMinutes: 0, workedOnCorrected: 0)
         for (date, minutes) in corrections where span.contains(date) {
             sums.correctionMinutes += minutes
-            sums.recordedOnCorrected += recorded[date] ?? 0
+            sums.workedOnCorrected += work[date]?.worked ?? 0
         }
         return Totals(effective: sums.effective, expected: policy.expectedTotal(from: span.lowerBound, to: span.upperBound))
     }
@@ -165,10 +170,11 @@ public struct Ledger: Sendable {
     public func summary(year: Int, today: LocalDate) -> [MonthSummary] {
         guard year <= today.year, let january = LocalDate(year: year, month: 1, day: 1) else { return [] }
         let lastMonth = year == today.year ? today.month : 12
-        // One pass over the window's recorded days, bucketed by month.
-        var recordedByMonth = [Int](repeating: 0, count: 13)
-        for (date, minutes) in recorded where date.year == year && date <= today {
-            recordedByMonth[date.month] += minutes
+        // One pass over the window's worked days, bucketed by month.
+        var recordedByMonth = [Int](repeating: 0, count: 13), workedByMonth = recordedByMonth
+        for (date, day) in work where date.year == year && date <= today {
+            recordedByMonth[date.month] += day.recorded
+            workedByMonth[date.month] += day.worked
         }
         var balance = balance(asOf: january.adding(days: -1)).balance
         return (1...lastMonth).map { month in
@@ -176,7 +182,7 @@ public struct Ledger: Sendable {
             let monthEnd = LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))!
             let inPeriod = totals(from: first, to: min(today, monthEnd))
             balance += inPeriod.difference
-            return MonthSummary(first: first, recorded: recordedByMonth[month], effective: inPeriod.effective,
+            return MonthSummary(first: first, recorded: recordedByMonth[month], worked: workedByMonth[month], effective: inPeriod.effective,
                                 expected: inPeriod.expected, balance: balance,
                                 reachesPeriod: monthEnd >= policy.settings.periodStart)
         }

@@ -177,11 +177,13 @@ extension AppDatabase {
     // MARK: Figures
 
     /// The ledger of the window [from, to] (`to` may be `from` − 1: an empty window, all
-    /// carry): the settings, the schedule, the holidays and absences of the period before
-    /// the window and of the window, the window's recorded minutes and current corrections, and sums
-    /// over the period's dates before it, read in one transaction so the figures agree.
-    /// A fixed number of queries, none per day or per correction; the core applies the rules.
-    public func ledger(from: LocalDate, to: LocalDate) throws -> Ledger {
+    /// carry) when the current minute is `nowMinute`: the settings, the schedule, the
+    /// holidays and absences of the period before the window and of the window, the
+    /// window's worked minutes and current corrections, and sums over the period's dates
+    /// before it, read in one transaction so the figures agree. A fixed number of
+    /// queries, none per day or per correction; the core applies the rules. A running
+    /// entry counts up to `nowMinute`.
+    public func ledger(from: LocalDate, to: LocalDate, nowMinute: Int64) throws -> Ledger {
         try writer.read { db in
             let settings = try Self.settings(db)
             let carrySpan = Ledger.carrySpan(settings, before: from)
@@ -197,35 +199,33 @@ extension AppDatabase {
                 if !correction.note.isEmpty { notes[correction.date] = correction.note }
             }
             return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
-                          start: from, spans: try Self.spans(db, window), corrections: corrections, correctionNotes: notes,
-                          before: try carrySpan.map { try Self.sums(db, $0) } ?? .zero)
+                          start: from, work: try Self.work(db, window, nowMinute: nowMinute), corrections: corrections,
+                          correctionNotes: notes, before: try carrySpan.map { try Self.sums(db, $0, nowMinute: nowMinute) } ?? .zero)
         }
     }
 
-    /// Recorded minutes, first and last minute per date within `bounds`, from the cache;
-    /// dates without any are absent.
-    static func spans(_ db: Database, _ bounds: DateBounds?) throws -> [LocalDate: DaySpan] {
-        let condition = (bounds ?? .all).condition("date")
-        var spans: [LocalDate: DaySpan] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT date, minutes, first_minute, last_minute FROM daily_attendance WHERE \(condition.sql)",
-                                       arguments: condition.arguments)
-        while let row = try rows.next() {
-            spans[try row.decode(atIndex: 0)] = DaySpan(firstMinute: try row.decode(atIndex: 2), lastMinute: try row.decode(atIndex: 3),
-                                                        recorded: try row.decode(atIndex: 1))
-        }
-        return spans
-    }
-
-    /// The sums of a span the core needs for its carry: two aggregate queries.
-    static func sums(_ db: Database, _ span: ClosedRange<LocalDate>) throws -> SpanSums {
+    /// The sums of a span the core needs for its carry: two aggregate queries over the
+    /// cache, and the dates a running entry touches taken as they are now.
+    static func sums(_ db: Database, _ span: ClosedRange<LocalDate>, nowMinute: Int64) throws -> SpanSums {
         let arguments: StatementArguments = [span.lowerBound, span.upperBound]
-        let recorded = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(minutes), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?",
-                                        arguments: arguments) ?? 0
+        let worked = try Int.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(minutes + manual), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?
+            """, arguments: arguments) ?? 0
         let row = try Row.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(c.minutes), 0), COALESCE(SUM(d.minutes), 0)
+            SELECT COALESCE(SUM(c.minutes), 0), COALESCE(SUM(d.minutes + d.manual), 0)
             FROM current_correction AS c LEFT JOIN daily_attendance AS d ON d.date = c.date
             WHERE c.date BETWEEN ? AND ?
             """, arguments: arguments)!
-        return SpanSums(recorded: recorded, correctionMinutes: try row.decode(atIndex: 0), recordedOnCorrected: try row.decode(atIndex: 1))
+        var sums = SpanSums(worked: worked, correctionMinutes: try row.decode(atIndex: 0), workedOnCorrected: try row.decode(atIndex: 1))
+        let liveDates = try liveDates(db, nowMinute: nowMinute).filter(span.contains)
+        guard !liveDates.isEmpty else { return sums }
+        let live = try liveWork(db, nowMinute: nowMinute)
+        let cached = try work(db, DateBounds(from: liveDates.first, to: liveDates.last))
+        for date in liveDates {
+            let change = (live[date]?.worked ?? 0) - (cached[date]?.worked ?? 0)
+            sums.worked += change
+            if try !currentCorrections(db, DateBounds(date...date)).isEmpty { sums.workedOnCorrected += change }
+        }
+        return sums
     }
 }

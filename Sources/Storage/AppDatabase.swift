@@ -201,9 +201,13 @@ public struct AppDatabase: Sendable {
             ON CONFLICT (minute, host) DO NOTHING
             """)
         let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
+        // A newly recorded minute: recorded + 1; when a stopped entry already covered it,
+        // it was manual and is now recorded (worked and the span stay as they are).
         let bump = try db.cachedStatement(sql: """
-            INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?1, 1, ?2, ?2)
+            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute) VALUES (?1, 1, 0, ?2, ?2)
             ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1,
+                manual = manual - EXISTS (SELECT 1 FROM entry WHERE removed_at IS NULL AND end_minute IS NOT NULL
+                                          AND start_minute BETWEEN ?2 - 1439 AND ?2 AND end_minute > ?2),
                 first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)
             """)
         var result = IngestResult(accepted: 0, duplicates: 0)
@@ -247,61 +251,21 @@ public struct AppDatabase: Sendable {
 
     // MARK: Daily cache
 
-    /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
-    public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
-        try writer.read { db in try Self.spans(db, DateBounds(from...to)).mapValues(\.recorded) }
-    }
-
-    /// The distinct recorded minutes of one local date, from the raw heartbeats (for its
-    /// sessions: one date's minutes, found through the heartbeat table's minute index).
-    public func recordedMinutesOf(_ date: LocalDate) throws -> [Int64] {
-        try writer.read { db in
-            let zone = try Self.zone(db)
-            return try Int64.fetchAll(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
-                                      arguments: [zone.firstMinute(of: date), zone.firstMinute(of: date.adding(days: 1))])
-        }
-    }
-
-    /// Recomputes `daily_attendance` from the raw heartbeats in the configured zone.
+    /// Recomputes `daily_attendance` from the raw heartbeats and the entries in the configured zone.
     public func rebuildDailyCache() throws {
         try writer.write { db in try Self.rebuildDailyCache(db) }
     }
 
     static func rebuildDailyCache(_ db: Database) throws {
-        let spans = try recount(db)
+        let work = try recount(db, dates: nil)
         try db.execute(sql: "DELETE FROM daily_attendance")
-        let insert = try db.cachedStatement(sql: "INSERT INTO daily_attendance (date, minutes, first_minute, last_minute) VALUES (?, ?, ?, ?)")
-        for (date, span) in spans {
-            try insert.execute(arguments: [date, span.recorded, span.firstMinute, span.lastMinute])
-        }
+        try store(db, work)
     }
 
-    /// Per local date, the distinct recorded minutes and the first and last of them,
-    /// computed from the raw heartbeats.
-    static func recount(_ db: Database) throws -> [LocalDate: DaySpan] {
-        let zone = try zone(db)
-        var spans: [LocalDate: DaySpan] = [:]
-        // In order, so each date's first minute comes first and its last one last.
-        let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat ORDER BY minute")
-        while let minute = try minutes.next() {
-            let date = zone.localDate(ofMinute: minute)
-            if var span = spans[date] {
-                span.lastMinute = minute
-                span.recorded += 1
-                spans[date] = span
-            } else {
-                spans[date] = DaySpan(firstMinute: minute, lastMinute: minute, recorded: 1)
-            }
-        }
-        return spans
-    }
-
-    /// Whether the cache (counts, first and last minutes) equals a recomputation from the
-    /// raw heartbeats (rule 8).
+    /// Whether the cache equals a recomputation from the raw heartbeats and the stopped
+    /// entries (rule 8).
     public func dailyCacheIsConsistent() throws -> Bool {
-        try writer.read { db in
-            try Self.spans(db, nil) == Self.recount(db)
-        }
+        try writer.read { db in try Self.work(db, nil) == Self.recount(db, dates: nil) }
     }
 }
 

@@ -167,6 +167,57 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'heartbeats are immutable'); END;
                 """)
         }
+        migrator.registerMigration("v6-entries") { db in
+            try db.execute(sql: """
+                -- Time entries (rule 1a): work the agent could not see. start and end are UTC
+                -- minutes, end exclusive; end NULL while it runs. History: a row is never
+                -- deleted, and only its end (once, when it stops) and its removal (once) are
+                -- set after it was made.
+                CREATE TABLE entry (
+                    id           INTEGER PRIMARY KEY,
+                    start_minute INTEGER NOT NULL CHECK (start_minute >= 0),
+                    end_minute   INTEGER CHECK (end_minute IS NULL OR
+                                                (end_minute > start_minute AND end_minute - start_minute <= 1440)),
+                    note         TEXT    NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+                    source       TEXT    NOT NULL CHECK (source IN ('manual', 'import')),
+                    created_at   INTEGER NOT NULL,
+                    stopped_at   INTEGER,
+                    removed_at   INTEGER
+                );
+                CREATE INDEX entry_by_start ON entry (start_minute) WHERE removed_at IS NULL;
+                -- At most one entry runs at a time.
+                CREATE UNIQUE INDEX entry_one_running ON entry ((end_minute IS NULL))
+                    WHERE end_minute IS NULL AND removed_at IS NULL;
+                CREATE TRIGGER entry_no_delete BEFORE DELETE ON entry
+                BEGIN SELECT RAISE(ABORT, 'entries are kept as history; mark one removed'); END;
+                CREATE TRIGGER entry_set_once BEFORE UPDATE ON entry
+                WHEN NEW.id IS NOT OLD.id OR NEW.start_minute IS NOT OLD.start_minute OR NEW.note IS NOT OLD.note
+                    OR NEW.source IS NOT OLD.source OR NEW.created_at IS NOT OLD.created_at
+                    OR (OLD.end_minute IS NOT NULL AND NEW.end_minute IS NOT OLD.end_minute)
+                    OR (OLD.stopped_at IS NOT NULL AND NEW.stopped_at IS NOT OLD.stopped_at)
+                    OR (OLD.removed_at IS NOT NULL AND NEW.removed_at IS NOT OLD.removed_at)
+                BEGIN SELECT RAISE(ABORT, 'an entry is history: only its end and its removal are set later, once each'); END;
+
+                -- The per-day cache now counts worked minutes (recorded ∪ entries): minutes
+                -- stays the recorded count, manual the worked minutes no heartbeat recorded,
+                -- and first_minute / last_minute the first and last worked minute. A date may
+                -- have only manual minutes, so recorded may be 0. Without entries so far the
+                -- rows carry over as they are.
+                CREATE TABLE daily_attendance_v6 (
+                    date         TEXT    PRIMARY KEY NOT NULL
+                                 CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                    minutes      INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 1500),
+                    manual       INTEGER NOT NULL DEFAULT 0 CHECK (manual BETWEEN 0 AND 1500),
+                    first_minute INTEGER,
+                    last_minute  INTEGER,
+                    CHECK (minutes + manual BETWEEN 1 AND 1500)
+                ) WITHOUT ROWID;
+                INSERT INTO daily_attendance_v6 (date, minutes, manual, first_minute, last_minute)
+                    SELECT date, minutes, 0, first_minute, last_minute FROM daily_attendance;
+                DROP TABLE daily_attendance;
+                ALTER TABLE daily_attendance_v6 RENAME TO daily_attendance;
+                """)
+        }
         return migrator
     }
 }

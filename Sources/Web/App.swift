@@ -69,8 +69,21 @@ public struct App: Sendable {
     func route(_ request: Request) -> Response {
         do {
             try CrossSite.check(request, allowedHosts: config.allowedHosts)
-            try LoginRequirement.check(request, allowWithoutLogin: config.allowWithoutLogin)
-            return try Router.route(request, in: self)
+            let match = Router.match(request)
+            // Only a route with its own token goes without a login; an unknown path tells
+            // nobody from elsewhere whether it exists.
+            if case let .route(route, _) = match, route.access == .token {} else {
+                try LoginRequirement.check(request, allowWithoutLogin: config.allowWithoutLogin)
+            }
+            switch match {
+            case let .route(route, parameters):
+                return try route.handler(RequestContext(app: self, request: request, parameters: parameters))
+            case let .otherMethods(allowed):
+                throw HTTPError(405, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))",
+                                headers: ["Allow": allowed.joined(separator: ", ")])
+            case .none:
+                throw HTTPError(404, "no such path: \(request.path)")
+            }
         } catch let error as HTTPError {
             var response = errorResponse(error.status, error.message, for: request)
             response.headers.append(contentsOf: error.headers.sorted { $0.key < $1.key })
@@ -121,14 +134,6 @@ public struct App: Sendable {
         return pages
     }
 
-    /// The configured zone, resolved when the settings are read.
-    func zone() throws -> Zone { try database.settings().timezone }
-
-    /// Today's date in the configured zone.
-    func today() throws -> LocalDate { today(in: try zone()) }
-
-    func today(in zone: Zone) -> LocalDate { zone.localDate(ofMinute: config.now() / 60) }
-
     /// The answer to a body over `bodyLimit`.
     public static let tooLarge = Response.error(413, "request body is larger than 2 MiB")
 
@@ -139,10 +144,8 @@ public struct App: Sendable {
         return response
     }()
 
-    /// Requests answered at once, never queued behind pages: the heartbeat and the ping.
-    @Sendable public static func isUrgent(_ request: Request) -> Bool {
-        request.path == "/api/heartbeat" || request.path == "/api/ping"
-    }
+    /// Requests answered at once, never queued behind pages: the routes marked `urgent`.
+    @Sendable public static func isUrgent(_ request: Request) -> Bool { Router.isUrgent(request) }
 }
 
 /// When each disk fault was last logged.

@@ -1,12 +1,9 @@
 import AttendanceCore
-import Foundation
 import HTTPMessage
 import Storage
 
 /// `GET/POST /api/corrections`, `DELETE /api/corrections/{date}`.
 enum CorrectionHandler {
-    static let noteLimit = 1000
-
     struct Input: Decodable {
         var date: String
         var minutes: Int
@@ -27,40 +24,20 @@ enum CorrectionHandler {
         }
     }
 
-    static func list(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let from = try request.dateParameter(.from), to = try request.dateParameter(.to)
+    static func list(_ context: RequestContext) throws -> Response {
+        let from = try context.request.dateParameter(.from), to = try context.request.dateParameter(.to)
         if let from, let to { try Web.Input.range(from, to, maxDays: Int.max) }
-        return .json(try app.database.corrections(from: from, to: to).map(Body.init))
+        return .json(try context.database.corrections(from: from, to: to).map(Body.init))
     }
 
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let input = try request.decodeJSON(Input.self)
-        let record = try save(app, date: input.date, minutes: input.minutes, note: input.note ?? "")
+    static func post(_ context: RequestContext) throws -> Response {
+        let input = try context.request.decodeJSON(Input.self)
+        let record = try Corrections.save(context, date: input.date, minutes: input.minutes, note: input.note ?? "")
         return .json(Body(record: record), status: 201)
     }
 
-    /// Validates and stores a correction (API and corrections page alike): at most the
-    /// length of that local day in the current zone.
-    static func save(_ app: App, date text: String, minutes: Int, note: String) throws -> CorrectionRecord {
-        let date = try Web.Input.date(text, field: .date)
-        let dayLength = try app.zone().minutesIn(date)
-        guard (0...dayLength).contains(minutes) else {
-            throw ValidationError(.minutes, "minutes must be between 0 and \(dayLength) (the length of \(date)), not \(minutes)")
-        }
-        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
-        try Web.Input.text(note, field: .note, limit: noteLimit)
-        return try app.database.addCorrection(date, minutes: minutes, note: note, at: app.config.now())
-    }
-
-    static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
-        try remove(app, date: captured[0])
+    static func delete(_ context: RequestContext) throws -> Response {
+        try Corrections.remove(context, date: try context.parameters.require("date", as: LocalDate.self))
         return Response(status: 204)
-    }
-
-    static func remove(_ app: App, date text: String) throws {
-        let date = try Web.Input.date(text, field: .date)
-        guard try app.database.removeCorrection(date, at: app.config.now()) else {
-            throw HTTPError(404, "no correction on \(date)")
-        }
     }
 }

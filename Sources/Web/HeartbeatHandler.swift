@@ -10,11 +10,10 @@ enum HeartbeatHandler {
     static let futureToleranceSeconds: Int64 = 5 * 60
     static let hostLimit = 255
 
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        try checkToken(request, app.config.bearerToken)
-        let now = app.config.now()
-        let beats = try parse(request, now: now)
-        let result = try app.database.recordHeartbeats(beats, receivedAt: now)
+    static func post(_ context: RequestContext) throws -> Response {
+        try checkToken(context.request, context.config.bearerToken)
+        let beats = try parse(context.request, now: context.now)
+        let result = try context.database.recordHeartbeats(beats, receivedAt: context.now)
         // Two integers, written out: the busiest answer needs no encoder.
         return Response(status: 200, headers: [("Content-Type", "application/json")],
                         body: Array(#"{"accepted":\#(result.accepted),"duplicates":\#(result.duplicates)}"#.utf8))

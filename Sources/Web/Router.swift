@@ -1,30 +1,46 @@
 import HTTPMessage
 
-/// Every route in one place. A path that matches with another method is a 405;
-/// a path that matches nothing is a 404. Paths match exactly, case-sensitively.
+/// Every route in one place, each with its attributes beside its path: who may call it
+/// and whether it is answered at once on the accepting thread. A path that matches with
+/// another method is a 405; a path that matches nothing is a 404. Paths match exactly,
+/// case-sensitively; a `{name}` segment matches any one non-empty segment and reaches
+/// the handler as `context.parameters.require("name")`.
 enum Router {
-    typealias Handler = @Sendable (App, Request, [String]) throws -> Response
+    typealias Handler = @Sendable (RequestContext) throws -> Response
+
+    /// Who may call a route.
+    enum Access: Sendable {
+        /// The heartbeat: its bearer token decides (nginx checks it; the responder too when
+        /// it knows it), never a login.
+        case token
+        /// Pages and the API: served beyond loopback only to someone the web server logged in.
+        case login
+    }
 
     struct Route: Sendable {
         let method: String
-        /// Path segments; `*` matches any one segment, handed to the handler.
         let pattern: [Substring]
+        let access: Access
+        /// Answered on the accepting thread, never queued behind pages.
+        let urgent: Bool
         let handler: Handler
 
-        init(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        init(_ method: String, _ pattern: String, access: Access = .login, urgent: Bool = false, _ handler: @escaping Handler) {
             self.method = method
             self.pattern = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            self.access = access
+            self.urgent = urgent
             self.handler = handler
         }
 
-        /// The wildcard segments when `segments` fits the pattern, else nil.
-        func match(_ segments: [Substring]) -> [String]? {
+        /// The parameters when `segments` fits the pattern, else nil.
+        func match(_ segments: [Substring]) -> [String: String]? {
             guard segments.count == pattern.count else { return nil }
-            var captured: [String] = []
+            var captured: [String: String] = [:]
             for (want, got) in zip(pattern, segments) {
-                if want == "*" {
+                if want.first == "{" && want.last == "}" {
                     guard !got.isEmpty else { return nil }
-                    captured.append(String(got))
+                    captured[String(want.dropFirst().dropLast())] = String(got)
                 } else if want != got {
                     return nil
                 }
@@ -34,32 +50,40 @@ enum Router {
     }
 
     static let routes: [Route] = [
-        Route("POST", "/api/heartbeat", HeartbeatHandler.post),
-        Route("GET", "/api/ping", { _, _, _ in .json(["ok": true]) }),
+        Route("POST", "/api/heartbeat", access: .token, urgent: true, HeartbeatHandler.post),
+        Route("GET", "/api/ping", urgent: true, { _ in .json(["ok": true]) }),
         Route("GET", "/api/settings", SettingsHandler.get),
         Route("POST", "/api/settings", SettingsHandler.post),
         Route("GET", "/api/schedules", ScheduleHandler.list),
         Route("POST", "/api/schedules", ScheduleHandler.post),
-        Route("DELETE", "/api/schedules/*", ScheduleHandler.delete),
+        Route("DELETE", "/api/schedules/{valid_from}", ScheduleHandler.delete),
         Route("GET", "/api/absences", AbsenceHandler.list),
         Route("POST", "/api/absences", AbsenceHandler.post),
-        Route("DELETE", "/api/absences/*", AbsenceHandler.delete),
+        Route("DELETE", "/api/absences/{date}", AbsenceHandler.delete),
         Route("GET", "/api/vacation", AbsenceHandler.vacation),
         Route("GET", "/api/holidays", HolidayHandler.list),
         Route("POST", "/api/holidays", HolidayHandler.post),
-        Route("DELETE", "/api/holidays/*", HolidayHandler.delete),
+        Route("DELETE", "/api/holidays/{date}", HolidayHandler.delete),
         Route("POST", "/api/holidays/import", HolidayHandler.importCalendar),
         Route("GET", "/api/corrections", CorrectionHandler.list),
         Route("POST", "/api/corrections", CorrectionHandler.post),
-        Route("DELETE", "/api/corrections/*", CorrectionHandler.delete),
+        Route("DELETE", "/api/corrections/{date}", CorrectionHandler.delete),
+        Route("GET", "/api/entries", EntryHandler.list),
+        Route("POST", "/api/entries", EntryHandler.post),
+        Route("POST", "/api/entries/{id}/stop", EntryHandler.stop),
+        Route("DELETE", "/api/entries/{id}", EntryHandler.delete),
         Route("GET", "/api/days", FiguresHandler.days),
-        Route("GET", "/api/days/*", FiguresHandler.day),
+        Route("GET", "/api/days/{date}", FiguresHandler.day),
         Route("GET", "/api/balance", FiguresHandler.balance),
         Route("GET", "/api/summary", FiguresHandler.summary),
         // Pages
-        Route("GET", "/", { _, _, _ in .seeOther("/dashboard") }),
+        Route("GET", "/", { _ in .seeOther("/dashboard") }),
         Route("GET", "/dashboard", DashboardPage.get),
-        Route("GET", "/days/*", DayPage.get),
+        Route("POST", "/dashboard/away/start", DashboardPage.startAway),
+        Route("POST", "/dashboard/away/stop", DashboardPage.stopAway),
+        Route("GET", "/days/{date}", DayPage.get),
+        Route("POST", "/days/{date}/entries", DayPage.addEntry),
+        Route("POST", "/days/{date}/entries/delete", DayPage.removeEntry),
         Route("GET", "/report", ReportPage.get),
         Route("GET", "/export/days.csv", ExportCSV.get),
         Route("GET", "/absences", AbsencesPage.get),
@@ -78,20 +102,30 @@ enum Router {
         Route("POST", "/corrections/delete", CorrectionsPage.remove),
     ]
 
-    static func route(_ request: Request, in app: App) throws -> Response {
+    /// What a request's path and method found.
+    enum Match {
+        case route(Route, Parameters)
+        /// The path exists with other methods.
+        case otherMethods([String])
+        case none
+    }
+
+    static func match(_ request: Request) -> Match {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false)
         var allowed: [String] = []
         for route in routes {
             guard let captured = route.match(segments) else { continue }
             if route.method == request.method || (route.method == "GET" && request.method == "HEAD") {
-                return try route.handler(app, request, captured)
+                return .route(route, Parameters(captured))
             }
             allowed.append(route.method)
         }
-        guard allowed.isEmpty else {
-            throw HTTPError(405, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))",
-                            headers: ["Allow": allowed.joined(separator: ", ")])
-        }
-        throw HTTPError(404, "no such path: \(request.path)")
+        return allowed.isEmpty ? .none : .otherMethods(allowed)
+    }
+
+    /// The route's attribute `urgent`, for the FastCGI layer's threads.
+    static func isUrgent(_ request: Request) -> Bool {
+        if case let .route(route, _) = match(request) { return route.urgent }
+        return false
     }
 }

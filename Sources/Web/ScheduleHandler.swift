@@ -17,35 +17,19 @@ enum ScheduleHandler {
         }
     }
 
-    static func list(_ app: App, _: Request, _: [String]) throws -> Response {
-        .json(try app.database.schedule().versions.map(Body.init))
+    static func list(_ context: RequestContext) throws -> Response {
+        .json(try context.database.schedule().versions.map(Body.init))
     }
 
     /// 201 for a new date, 200 when it replaces the version of that date.
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let body = try request.decodeJSON(Body.self)
-        let (version, created) = try save(app, validFrom: body.validFrom, minutes: body.minutes)
+    static func post(_ context: RequestContext) throws -> Response {
+        let body = try context.request.decodeJSON(Body.self)
+        let (version, created) = try Schedules.save(context, validFrom: body.validFrom, minutes: body.minutes)
         return .json(Body(version), status: created ? 201 : 200)
     }
 
-    /// Validates and stores a version (API and settings page alike); true when it was new.
-    static func save(_ app: App, validFrom text: String, minutes: [String: Int]) throws -> (ScheduleVersion, Bool) {
-        let version = ScheduleVersion(validFrom: try Input.date(text, field: .validFrom), minutes: try Input.week(minutes, field: .minutes))
-        return (version, try app.database.saveScheduleVersion(version))
-    }
-
-    static func delete(_ app: App, _: Request, _ captured: [String]) throws -> Response {
-        try remove(app, validFrom: captured[0])
+    static func delete(_ context: RequestContext) throws -> Response {
+        try Schedules.remove(context, validFrom: try context.parameters.require("valid_from", as: LocalDate.self))
         return Response(status: 204)
-    }
-
-    static func remove(_ app: App, validFrom text: String) throws {
-        let date = try Input.date(text, field: .validFrom)
-        switch try app.database.removeScheduleVersion(date) {
-        case .removed: return
-        case .notFound: throw HTTPError(404, "no schedule version from \(date)")
-        case .onlyVersion:
-            throw HTTPError(409, "the version from \(date) is the only one; the schedule always keeps one (change its hours instead)")
-        }
     }
 }

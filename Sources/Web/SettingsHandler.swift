@@ -3,19 +3,19 @@ import HTTPMessage
 
 /// `GET/POST /api/settings`.
 enum SettingsHandler {
-    static func get(_ app: App, _: Request, _: [String]) throws -> Response {
-        let settings = try app.database.settings()
-        return .json(SettingsBody(settings, schedule: try app.database.schedule(), today: app.today(in: settings.timezone)))
+    static func get(_ context: RequestContext) throws -> Response {
+        .json(SettingsBody(try context.settings(), schedule: try context.database.schedule(), today: try context.today()))
     }
 
     /// Applies any subset of the fields; the result is validated as a whole, and stored
     /// with the rewritten schedule version in one transaction.
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let change = try request.decodeJSON(SettingsChange.self)
-        let (settings, schedule) = try app.database.updateSettings { settings, schedule in
-            try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+    static func post(_ context: RequestContext) throws -> Response {
+        let change = try context.request.decodeJSON(SettingsChange.self)
+        let (settings, schedule) = try context.database.updateSettings { settings, schedule in
+            try change.apply(to: &settings, schedule: schedule, now: context.now)
         }
-        return .json(SettingsBody(settings, schedule: schedule, today: app.today(in: settings.timezone)))
+        context.settingsChanged()
+        return .json(SettingsBody(settings, schedule: schedule, today: try context.today()))
     }
 }
 

@@ -110,8 +110,8 @@ extension Ledger {
     /// when the minutes lie): each day's span is made up around 08:00 UTC.
     init(policy: Policy, start: LocalDate, recorded: [LocalDate: Int], corrections: [LocalDate: Int], before: SpanSums = .zero) {
         let spans = recorded.mapValues { minutes in
-            DaySpan(firstMinute: 0, lastMinute: Int64(minutes - 1), recorded: minutes)
+            DayWork(recorded: minutes, firstMinute: 0, lastMinute: Int64(minutes - 1))
         }
-        self.init(policy: policy, start: start, spans: spans, corrections: corrections, before: before)
+        self.init(policy: policy, start: start, work: spans, corrections: corrections, before: before)
     }
 }

@@ -78,10 +78,10 @@ struct Oracle {
     func sums(_ span: ClosedRange<LocalDate>?) -> SpanSums {
         guard let span else { return .zero }
         var sums = SpanSums.zero
-        for (date, minutes) in recorded where span.contains(date) { sums.recorded += minutes }
+        for (date, minutes) in recorded where span.contains(date) { sums.worked += minutes }
         for (date, minutes) in corrections where span.contains(date) {
             sums.correctionMinutes += minutes
-            sums.recordedOnCorrected += recorded[date] ?? 0
+            sums.workedOnCorrected += recorded[date] ?? 0
         }
         return sums
     }

@@ -16,7 +16,7 @@ func utcMinute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
                              Session(firstMinute: nine + 23, lastMinute: nine + 24, minutes: 2)])
         #expect(sessions[0].end - sessions[0].start == 20)
         // First start 09:00, last end 09:25: 25 elapsed, 19 recorded, 6 of breaks.
-        let span = DaySpan(firstMinute: nine, lastMinute: nine + 24, recorded: 19)
+        let span = DayWork(recorded: 19, firstMinute: nine, lastMinute: nine + 24)
         #expect(span.breaks == 6)
         #expect(Session.sessions(of: []).isEmpty)
     }
@@ -31,7 +31,7 @@ func utcMinute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         #expect(zone.rfc3339(minute: sessions[0].start) == "2024-06-03T08:00:00+02:00")
         #expect(zone.rfc3339(minute: sessions[0].end) == "2024-06-03T12:00:00+02:00")
         #expect(zone.rfc3339(minute: sessions[1].end) == "2024-06-03T17:00:00+02:00")
-        #expect(DaySpan(firstMinute: minutes.first!, lastMinute: minutes.last!, recorded: 495).breaks == 45)
+        #expect(DayWork(recorded: 495, firstMinute: minutes.first!, lastMinute: minutes.last!).breaks == 45)
         #expect(zone.clock(minute: sessions[1].start) == "12:45")
     }
 
@@ -59,7 +59,7 @@ func utcMinute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         let sessions = Session.sessions(of: (0..<60).map { start + Int64($0) })
         #expect(zone.rfc3339(minute: sessions[0].start) == "2024-03-31T01:30:00+01:00")
         #expect(zone.rfc3339(minute: sessions[0].end) == "2024-03-31T03:30:00+02:00")
-        #expect(DaySpan(firstMinute: start, lastMinute: start + 59, recorded: 60).breaks == 0)
+        #expect(DayWork(recorded: 60, firstMinute: start, lastMinute: start + 59).breaks == 0)
         #expect(zone.minutesIn(LocalDate("2024-03-31")!) == 1380)
     }
 

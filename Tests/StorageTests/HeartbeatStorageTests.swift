@@ -84,14 +84,14 @@ func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         _ = try db.recordHeartbeats(beats.shuffled(), receivedAt: 0)
         let monday = LocalDate("2024-06-03")!, tuesday = LocalDate("2024-06-04")!
         let ledger = try db.ledger(from: monday, to: tuesday)
-        #expect(ledger.day(monday).span == DaySpan(firstMinute: start, lastMinute: start + 9, recorded: 10))
-        #expect(ledger.day(tuesday).span == DaySpan(firstMinute: start + 10, lastMinute: start + 19, recorded: 10))
+        #expect(ledger.day(monday).work == DayWork(recorded: 10, firstMinute: start, lastMinute: start + 9))
+        #expect(ledger.day(tuesday).work == DayWork(recorded: 10, firstMinute: start + 10, lastMinute: start + 19))
         #expect(try db.recordedMinutesOf(monday) == (0..<10).map { start + Int64($0) })
         #expect(Session.sessions(of: try db.recordedMinutesOf(tuesday)) == [Session(firstMinute: start + 10, lastMinute: start + 19, minutes: 10)])
         #expect(try db.dailyCacheIsConsistent())
         // A back-filled earlier minute moves the first one.
         _ = try db.recordHeartbeats([HeartbeatMinute(minute: start - 30, host: "laptop")], receivedAt: 1)
-        #expect(try db.ledger(from: monday, to: monday).day(monday).span?.firstMinute == start - 30)
+        #expect(try db.ledger(from: monday, to: monday).day(monday).work?.firstMinute == start - 30)
         #expect(try db.dailyCacheIsConsistent())
     }
 

@@ -468,8 +468,9 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(rows.count == 2)
         #expect(rows[1]["holiday"] as? String == name)
         #expect(rows[0]["holiday"] is NSNull && rows[0]["first_start"] is NSNull)
-        #expect(Set(rows[0].keys) == ["absence", "breaks", "correction", "date", "effective", "expected", "first_start",
-                                      "holiday", "last_end", "recorded", "working_day"])
+        #expect(Set(rows[0].keys) == ["absence", "breaks", "correction", "date", "effective", "expected", "first_start", "frozen",
+                                      "holiday", "last_end", "manual", "recorded", "rule_deduction", "warnings", "worked",
+                                      "working_day"])
         _ = post(app, "/api/heartbeat", #"{"timestamp":"2024-06-03T09:15:00+02:00"}"#)
         let day = json(send(app, "GET", "/api/days/2024-06-03"))
         #expect(day["first_start"] as? String == "2024-06-03T09:15:00+02:00" && day["last_end"] as? String == "2024-06-03T09:16:00+02:00")

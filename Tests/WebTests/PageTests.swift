@@ -386,7 +386,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
     @Test func correctionsRowsAndModelAnswerAsReflectionWould() throws {
         let entry = CorrectionsPage.HistoryEntry(when: "w", what: "x", note: "n")
         let row = CorrectionsPage.Row(date: "1", weekday: "2", start: "3", end: "4", recorded: "5", expected: "6", effective: "7",
-                                      difference: "8", differenceTone: "9", note: "10", correction: nil, holiday: "12",
+                                      difference: "8", differenceTone: "9", manual: "9a", note: "10", correction: nil, holiday: "12",
                                       absence: "13", off: true, outside: false, corrected: true, history: [entry],
                                       hasHistory: true, editLink: "14", rowClass: "15",
                                       week: CorrectionsPage.WeekTotal(label: "w", worked: "1", expected: "2", counted: "3",

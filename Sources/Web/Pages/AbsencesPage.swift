@@ -29,7 +29,7 @@ enum AbsencesPage {
             case .to: .to
             case .kind, .halfDay: .kind
             case .note, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .name, .timestamp, .host, .year, .asOf, .calendar: .note
+                 .vacationDays, .validFrom, .minutes, .name, .timestamp, .host, .year, .asOf, .calendar, .start, .end: .note
             }
         }
     }
@@ -50,8 +50,8 @@ enum AbsencesPage {
         let remainingTone: String
     }
 
-    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let query = try request.queryItems
+    static func get(_ context: RequestContext) throws -> Response {
+        let query = try context.request.queryItems
         var saved: String?
         if let booked = query["booked"].flatMap(Int.init) {
             let skipped = query["skipped"].flatMap(Int.init) ?? 0
@@ -60,33 +60,33 @@ enum AbsencesPage {
         } else if let removed = query["removed"].flatMap(LocalDate.init) {
             saved = "Absence on \(removed) removed."
         }
-        return try render(app, Entry(), saved: saved)
+        return try render(context, Entry(), saved: saved)
     }
 
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func post(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var entry = Entry(from: fields["from"].trimmingWhitespace, to: fields["to"].trimmingWhitespace, kind: fields["kind"],
                           halfDay: !fields["half_day"].isEmpty, note: fields["note"])
         do {
-            let result = try AbsenceHandler.book(app, .init(from: entry.from, to: entry.to, kind: entry.kind,
+            let result = try Absences.book(context, .init(from: entry.from, to: entry.to, kind: entry.kind,
                                                             halfDay: entry.halfDay, note: entry.note))
             return .seeOther("/absences?booked=\(result.booked.count)&skipped=\(result.skipped.count)")
         } catch let error as ValidationError {
             entry.errors.add(error)
         }
-        return try render(app, entry, status: 422)
+        return try render(context, entry, status: 422)
     }
 
-    static func remove(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let date = (try Form(request))["date"]
-        try AbsenceHandler.remove(app, date: date)
+    static func remove(_ context: RequestContext) throws -> Response {
+        let date = (try Form(context.request))["date"]
+        try Absences.remove(context, date: date)
         return .seeOther("/absences?removed=\(LocalDate(date)?.description ?? "")")
     }
 
-    static func render(_ app: App, _ entry: Entry, saved: String? = nil, status: Int = 200) throws -> Response {
-        let pages = try app.requirePages()
-        let count = try AbsenceHandler.vacationCount(app, year: nil)
-        let absences = try app.database.absences(from: LocalDate(year: count.year, month: 1, day: 1),
+    static func render(_ context: RequestContext, _ entry: Entry, saved: String? = nil, status: Int = 200) throws -> Response {
+        let pages = try context.requirePages()
+        let count = try Absences.vacationCount(context, year: nil)
+        let absences = try context.database.absences(from: LocalDate(year: count.year, month: 1, day: 1),
                                                  to: LocalDate(year: count.year, month: 12, day: 31))
         let rows = absences.map {
             Row(date: $0.date.description, weekday: SettingsPage.weekdayNames[$0.date.weekday]!, kind: label($0.kind),

@@ -15,6 +15,8 @@ enum CorrectionsPage {
 
     struct Row {
         let date, weekday, start, end, recorded, expected, effective, difference, differenceTone: String
+        /// The minutes of entries in the worked time (`incl. 1:30 away`), when there are any.
+        let manual: String?
         /// The current correction's note.
         let note: String?
         let correction: String?
@@ -60,53 +62,53 @@ enum CorrectionsPage {
             case .date: .date
             case .note: .note
             case .minutes, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .duration
+                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .duration
             }
         }
     }
 
-    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let query = try request.queryItems
+    static func get(_ context: RequestContext) throws -> Response {
+        let query = try context.request.queryItems
         var entry = Entry()
         if let edit = query["edit"], let date = LocalDate(edit) {
             entry.date = date.description
-            if let current = try app.database.corrections(from: date, to: date).first {
+            if let current = try context.database.corrections(from: date, to: date).first {
                 entry.duration = Format.duration(current.minutes ?? 0)
                 entry.note = current.note
             } else {
-                entry.duration = Format.duration(try app.database.recordedMinutes(from: date, to: date)[date] ?? 0)
+                entry.duration = Format.duration(try context.ledger(from: date, to: date).day(date).worked)
             }
         }
         let saved = query["saved"].flatMap(LocalDate.init).map { "Correction for \($0) saved." }
-            ?? query["removed"].flatMap(LocalDate.init).map { "Correction for \($0) removed; the recorded time counts again." }
-        return try render(app, from: query["from"] ?? "", to: query["to"] ?? "", entry: entry, saved: saved)
+            ?? query["removed"].flatMap(LocalDate.init).map { "Correction for \($0) removed; the worked time counts again." }
+        return try render(context, from: query["from"] ?? "", to: query["to"] ?? "", entry: entry, saved: saved)
     }
 
     /// Adds or changes a correction with the API's rules; on an error shows the form again as typed.
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func post(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var entry = Entry(date: fields["date"].trimmingWhitespace, duration: fields["duration"].trimmingWhitespace, note: fields["note"])
         do {
             guard let minutes = Format.minutes(fromHours: entry.duration) else {
                 throw ValidationError(.minutes, "Type the time worked as 7:30 or 7.5.")
             }
             // In the units typed, and pointing where such a figure belongs (the API says minutes).
-            if let date = LocalDate(entry.date), case let length = try app.zone().minutesIn(date), minutes > length {
+            if let date = LocalDate(entry.date), case let length = try context.zone().minutesIn(date), minutes > length {
                 throw ValidationError(.minutes, "\(entry.duration) is longer than this day (\(Format.duration(length))). "
                     + "Hours carried over from before the period go in the opening balance (Settings); "
                     + "a day off is an absence (Absences).")
             }
-            let record = try CorrectionHandler.save(app, date: entry.date, minutes: minutes, note: entry.note)
+            let record = try Corrections.save(context, date: entry.date, minutes: minutes, note: entry.note)
             return .seeOther(location(from: fields["from"], to: fields["to"], extra: "saved=\(record.date)"))
         } catch let error as ValidationError {
             entry.errors.add(error)
-            return try render(app, from: fields["from"], to: fields["to"], entry: entry, status: 422)
+            return try render(context, from: fields["from"], to: fields["to"], entry: entry, status: 422)
         }
     }
 
-    static func remove(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
-        try CorrectionHandler.remove(app, date: fields["date"])
+    static func remove(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
+        try Corrections.remove(context, date: fields["date"])
         return .seeOther(location(from: fields["from"], to: fields["to"], extra: "removed=\(fields["date"])"))
     }
 
@@ -115,10 +117,10 @@ enum CorrectionsPage {
         return "/corrections?from=\(safe(from))&to=\(safe(to))&\(extra)"
     }
 
-    static func render(_ app: App, from fromText: String, to toText: String, entry: Entry, saved: String? = nil,
+    static func render(_ context: RequestContext, from fromText: String, to toText: String, entry: Entry, saved: String? = nil,
                        status: Int = 200) throws -> Response {
-        let pages = try app.requirePages()
-        let today = try app.today()
+        let pages = try context.requirePages()
+        let today = try context.today()
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
         var from = monthStart, to = LocalDate(year: today.year, month: today.month, day: LocalDate.daysIn(month: today.month, year: today.year))!
         var fromError: String?, toError: String?
@@ -133,10 +135,10 @@ enum CorrectionsPage {
             to = monthStart.adding(days: LocalDate.daysIn(month: today.month, year: today.year) - 1)
             status = 422
         }
-        let ledger = try app.database.ledger(from: from, to: to)
+        let ledger = try context.ledger(from: from, to: to)
         let zone = ledger.policy.settings.timezone
         var history: [LocalDate: [HistoryEntry]] = [:]
-        for record in try app.database.correctionHistory(from: from, to: to) {
+        for record in try context.database.correctionHistory(from: from, to: to) {
             history[record.date, default: []].append(HistoryEntry(
                 when: DayText.moment(record.createdAt, in: zone),
                 what: record.minutes.map { "set to \(Format.duration($0))" } ?? "removed",
@@ -150,9 +152,10 @@ enum CorrectionsPage {
                            day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside"].compactMap { $0 }
             return Row(date: day.date.description, weekday: day.date.weekday.rawValue.capitalized,
                        start: times?.start ?? "", end: times?.end ?? "",
-                       recorded: Format.duration(day.recorded), expected: Format.duration(day.expected),
+                       recorded: Format.duration(day.worked), expected: Format.duration(day.expected),
                        effective: Format.duration(day.effective), difference: Format.signed(day.difference),
-                       differenceTone: Format.tone(day.difference), note: day.correctionNote,
+                       differenceTone: Format.tone(day.difference), manual: day.manual > 0 ? Format.duration(day.manual) : nil,
+                       note: day.correctionNote,
                        correction: day.correction.map(Format.duration),
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
@@ -184,7 +187,7 @@ enum CorrectionsPage {
             return WeekTotal(label: label + " (to come)", worked: "", expected: "", counted: "", difference: "", tone: "")
         }
         let totals = ledger.totals(from: monday, to: through)
-        let worked = days.filter { $0.date >= monday && $0.date <= through && $0.inPeriod }.reduce(0) { $0 + $1.recorded }
+        let worked = days.filter { $0.date >= monday && $0.date <= through && $0.inPeriod }.reduce(0) { $0 + $1.worked }
         return WeekTotal(label: label, worked: Format.duration(worked), expected: Format.duration(totals.expected),
                          counted: Format.duration(totals.effective), difference: Format.signed(totals.difference),
                          tone: Format.tone(totals.difference))
@@ -202,6 +205,7 @@ extension CorrectionsPage.Row: MustacheParent {
         case "start": start
         case "end": end
         case "recorded": recorded
+        case "manual": manual
         case "expected": expected
         case "effective": effective
         case "difference": difference

@@ -52,13 +52,18 @@ enum DashboardPage {
         let chartJSON: String
         /// This year's vacation, when an allowance is set.
         let vacation: Vacation?
+        /// The running entry: work away from the computer under way.
+        let away: Away?
+        let awayMessage: String?
     }
+
+    struct Away { let id: Int64; let since, soFar: String }
 
     struct Vacation { let year: Int; let allowance, taken, planned, remaining, tone: String }
 
-    static func get(_ app: App, _: Request, _: [String]) throws -> Response {
-        let pages = try app.requirePages()
-        let today = try app.today()
+    static func get(_ context: RequestContext) throws -> Response {
+        let pages = try context.requirePages()
+        let today = try context.today()
         let yesterday = today.adding(days: -1)
         // One window covers everything shown: the line's year, this year's months, the
         // recent weeks. What lies before it comes in as the ledger's carry.
@@ -67,7 +72,7 @@ enum DashboardPage {
         // last year's.
         let january = LocalDate(year: yesterday.year, month: 1, day: 1)!
         let windowStart = min(january, today.adding(days: -(balanceDays - 1)))
-        let ledger = try app.database.ledger(from: windowStart, to: today)
+        let ledger = try context.ledger(from: windowStart, to: today)
         let settings = ledger.policy.settings
         let chartStart = max(settings.periodStart, today.adding(days: -(balanceDays - 1)))
 
@@ -89,13 +94,50 @@ enum DashboardPage {
             balance: Format.signed(balance), balanceTone: Format.tone(balance),
             todayWorked: Format.duration(todayFigures.effective), todayExpected: Format.duration(todayFigures.expected),
             todayDelta: Format.signed(todayFigures.difference), todayTone: Format.tone(todayFigures.difference),
-            todayNote: todayNote(todayFigures, now: app.config.now(), zone: ledger.policy.settings.timezone),
+            todayNote: todayNote(todayFigures, now: context.now, zone: ledger.policy.settings.timezone),
             todayProgress: min(todayFigures.effective, max(todayFigures.expected, 1)), todayMax: max(todayFigures.expected, 1),
             week: Figure(ledger.totals(from: monday, to: yesterday)), month: Figure(ledger.totals(from: monthStart, to: yesterday)),
             year: yesterday.year, months: months,
             chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
-            vacation: try vacation(app, settings: settings, today: today))
+            vacation: try vacation(context, settings: settings, today: today),
+            away: try context.database.runningEntry().map { entry in
+                Away(id: entry.id, since: DayText.instant(entry.start, on: today, in: settings.timezone),
+                     soFar: Format.duration(entry.span(nowMinute: context.nowMinute).minutes))
+            },
+            awayMessage: awayMessage(try context.request.queryItems["away"]))
         return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true, charts: true)
+    }
+
+    static func awayMessage(_ code: String?) -> String? {
+        switch code {
+        case "started": "Started: the time away counts as worked until you stop it."
+        case "stopped": "Stopped: the time away is an entry of its day."
+        case "dropped": "Stopped before a minute passed: nothing to count, so nothing was kept."
+        case "running": "An entry was running already; it goes on."
+        default: nil
+        }
+    }
+
+    /// "Working away from the computer": a running entry from this minute on.
+    static func startAway(_ context: RequestContext) throws -> Response {
+        do {
+            _ = try Entries.add(context, start: context.nowMinute, end: nil, note: "Away from the computer")
+            return .seeOther("/dashboard?away=started#today")
+        } catch let error as HTTPError where error.status == 409 {
+            return .seeOther("/dashboard?away=running#today")
+        }
+    }
+
+    /// "Stop": the running entry ends now; one that covers no minute yet is removed.
+    static func stopAway(_ context: RequestContext) throws -> Response {
+        let id = try Int64(pathSegment: (try Form(context.request))["id"], name: "entry")
+        do {
+            _ = try Entries.stop(context, id: id, end: nil)
+            return .seeOther("/dashboard?away=stopped#today")
+        } catch let error as ValidationError where error.field == .end {
+            try Entries.remove(context, id: id)
+            return .seeOther("/dashboard?away=dropped#today")
+        }
     }
 
     /// How far today is from its target: `1:29 to go, reached at 17:31 if you keep working`
@@ -106,15 +148,15 @@ enum DashboardPage {
         guard day.expected > 0 else { return "no hours expected today" }
         guard missing > 0 else { return "target reached" }
         let nowMinute = now / 60
-        if let last = day.span?.lastMinute, last >= nowMinute - 2, zone.wallClock(ofMinute: nowMinute + Int64(missing)).date == day.date {
+        if let last = day.work?.lastMinute, last >= nowMinute - 2, zone.wallClock(ofMinute: nowMinute + Int64(missing)).date == day.date {
             return "\(Format.duration(missing)) to go, reached at \(zone.clock(minute: nowMinute + Int64(missing))) if you keep working"
         }
         return "\(Format.duration(missing)) to go"
     }
 
-    static func vacation(_ app: App, settings: Settings, today: LocalDate) throws -> Vacation? {
+    static func vacation(_ context: RequestContext, settings: Settings, today: LocalDate) throws -> Vacation? {
         guard settings.vacationHalfDaysPerYear > 0 else { return nil }
-        let count = try AbsenceHandler.vacationCount(app, settings: settings, year: today.year, asOf: today)
+        let count = try Absences.vacationCount(context, year: today.year, asOf: today)
         return Vacation(year: today.year, allowance: Format.halfDays(count.allowanceHalves), taken: Format.halfDays(count.takenHalves),
                         planned: Format.halfDays(count.plannedHalves), remaining: Format.halfDays(count.remainingHalves),
                         tone: count.remainingHalves < 0 ? "negative" : "zero")

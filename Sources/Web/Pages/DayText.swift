@@ -9,9 +9,17 @@ enum DayText {
         return wall.date > date && wall.minuteOfDay == 0 ? "24:00" : zone.clock(minute: minute)
     }
 
+    /// An instant as seen from `date`'s page: `HH:MM` on that date, with the date in front
+    /// when it lies on another (`2026-03-02 01:00`).
+    static func instant(_ minute: Int64, on date: LocalDate, in zone: Zone) -> String {
+        let wall = zone.wallClock(ofMinute: minute)
+        if wall.date == date || (wall.date == date.adding(days: 1) && wall.minuteOfDay == 0) { return clock(minute, on: date, in: zone) }
+        return "\(wall.date) \(zone.clock(minute: minute))"
+    }
+
     /// First start and last end, or nil when nothing was recorded.
     static func startEnd(_ day: DayFigures, in zone: Zone) -> (start: String, end: String)? {
-        day.span.map { (clock($0.firstStart, on: day.date, in: zone), clock($0.lastEnd, on: day.date, in: zone)) }
+        day.work.map { (clock($0.firstStart, on: day.date, in: zone), clock($0.lastEnd, on: day.date, in: zone)) }
     }
 
     /// A moment (seconds since the epoch) in the user's zone: `2026-11-25 22:27`.
@@ -20,10 +28,23 @@ enum DayText {
         return "\(zone.wallClock(ofMinute: minute).date) \(zone.clock(minute: minute))"
     }
 
-    /// What a day's remark says: the absence, the holiday, the correction's note.
-    static func remarks(_ day: DayFigures) -> [String] {
+    /// What a day's remark says: the absence, the holiday, the time of entries with their
+    /// notes (`notes`: those of the entries covering the day), the correction's note.
+    static func remarks(_ day: DayFigures, entryNotes notes: [String] = []) -> [String] {
         [day.absence.map(AbsencesPage.describe), day.holiday.map { "Holiday: \($0)" },
+         day.manual > 0 ? "Away from the computer \(Format.duration(day.manual))" + (notes.isEmpty ? "" : ": " + notes.joined(separator: ", ")) : nil,
          day.correction.map { minutes in "Corrected to \(Format.duration(minutes))" + (day.correctionNote.map { ": \($0)" } ?? "") }]
             .compactMap { $0 }
+    }
+
+    /// The distinct non-empty notes of `entries` by each local date they touch.
+    static func entryNotes(_ entries: [TimeEntry], zone: Zone, nowMinute: Int64) -> [LocalDate: [String]] {
+        var notes: [LocalDate: [String]] = [:]
+        for entry in entries where !entry.note.isEmpty {
+            for date in zone.dates(of: entry.span(nowMinute: nowMinute)) where !(notes[date]?.contains(entry.note) ?? false) {
+                notes[date, default: []].append(entry.note)
+            }
+        }
+        return notes
     }
 }

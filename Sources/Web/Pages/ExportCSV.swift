@@ -6,23 +6,24 @@ import HTTPMessage
 /// its quotes doubled), UTF-8, one header row; durations in integer minutes, times as
 /// local `HH:MM`. Offered as a download.
 enum ExportCSV {
-    static let header = ["date", "weekday", "start", "end", "breaks", "recorded", "correction", "effective", "expected",
+    static let header = ["date", "weekday", "start", "end", "breaks", "recorded", "manual", "worked", "correction", "effective", "expected",
                          "difference", "absence", "half_day", "holiday", "note"]
 
-    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let today = try app.today()
+    static func get(_ context: RequestContext) throws -> Response {
+        let today = try context.today()
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!
-        let from = try request.dateParameter(.from) ?? monthStart
-        let to = try request.dateParameter(.to)
+        let from = try context.request.dateParameter(.from) ?? monthStart
+        let to = try context.request.dateParameter(.to)
             ?? LocalDate(year: from.year, month: from.month, day: LocalDate.daysIn(month: from.month, year: from.year))!
         try Input.range(from, to, maxDays: FiguresHandler.maxDays)
-        let ledger = try app.database.ledger(from: from, to: to)
+        let ledger = try context.ledger(from: from, to: to)
         let zone = ledger.policy.settings.timezone
         var lines = [header]
         for day in ledger.days(from: from, to: to) {
             let times = DayText.startEnd(day, in: zone)
             lines.append([day.date.description, day.date.weekday.rawValue, times?.start ?? "", times?.end ?? "",
-                          day.span.map { String($0.breaks) } ?? "", String(day.recorded), day.correction.map(String.init) ?? "",
+                          day.work.map { String($0.breaks) } ?? "", String(day.recorded), String(day.manual), String(day.worked),
+                          day.correction.map(String.init) ?? "",
                           String(day.effective), String(day.expected), String(day.difference),
                           day.absence?.kind.rawValue ?? "", day.absence.map { $0.halfDay ? "true" : "false" } ?? "",
                           day.holiday ?? "", day.correctionNote ?? ""])

@@ -30,31 +30,33 @@ enum ReportPage {
         return LocalDate(text + "-01")
     }
 
-    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let pages = try app.requirePages()
-        let settings = try app.database.settings()
-        let today = app.today(in: settings.timezone)
+    static func get(_ context: RequestContext) throws -> Response {
+        let pages = try context.requirePages()
+        let settings = try context.database.settings()
+        let today = try context.today()
         var first = LocalDate(year: today.year, month: today.month, day: 1)!
-        if let text = try request.queryItems["month"], !text.isEmpty {
+        if let text = try context.request.queryItems["month"], !text.isEmpty {
             guard let chosen = month(text) else {
                 throw ValidationError(.from, "month \"\(text)\" is not a month in the form YYYY-MM")
             }
             first = chosen
         }
         let last = LocalDate(year: first.year, month: first.month, day: LocalDate.daysIn(month: first.month, year: first.year))!
-        let ledger = try app.database.ledger(from: first, to: last)
+        let ledger = try context.ledger(from: first, to: last)
         let zone = ledger.policy.settings.timezone
         let days = ledger.days(from: first, to: last)
+        let notes = DayText.entryNotes(try context.database.entries(from: first, to: last, nowMinute: context.nowMinute),
+                                       zone: zone, nowMinute: context.nowMinute)
         let rows = days.map { day in
             let times = DayText.startEnd(day, in: zone)
             let classes = [day.workingDay ? nil : "off", day.holiday == nil && day.absence == nil ? nil : "absent",
                            day.date > today ? "future" : nil].compactMap { $0 }
             return Row(date: day.date.description, weekday: String(SettingsPage.weekdayNames[day.date.weekday]!.prefix(3)),
                        start: times?.start ?? "", end: times?.end ?? "",
-                       breaks: day.span.map { Format.duration($0.breaks) } ?? "",
+                       breaks: day.work.map { Format.duration($0.breaks) } ?? "",
                        worked: Format.duration(day.effective), expected: Format.duration(day.expected),
                        difference: Format.signed(day.difference), tone: Format.tone(day.difference),
-                       remark: DayText.remarks(day).joined(separator: "; "),
+                       remark: DayText.remarks(day, entryNotes: notes[day.date] ?? []).joined(separator: "; "),
                        rowClass: classes.joined(separator: " "))
         }
         // The month's days up to today count; a day still to come is not a deficit.
@@ -64,7 +66,7 @@ enum ReportPage {
         let after = ledger.balance(asOf: max(first.adding(days: -1), through)).balance
         var vacation: String?
         if settings.vacationHalfDaysPerYear > 0 {
-            let count = try AbsenceHandler.vacationCount(app, settings: settings, year: first.year, asOf: through)
+            let count = try Absences.vacationCount(context, year: first.year, asOf: through)
             vacation = "\(Format.halfDays(count.takenHalves)) of \(Format.halfDays(count.allowanceHalves)) vacation days taken in \(first.year) through \(through), \(Format.halfDays(count.allowanceHalves - count.takenHalves)) left"
         }
         let previous = first.adding(days: -1), next = last.adding(days: 1)

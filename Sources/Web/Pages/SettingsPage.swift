@@ -48,7 +48,7 @@ enum SettingsPage {
             case .vacationDays: .vacation
             case .timezone: .timezone
             case .workingDays, .dailyRequiredMinutes, .validFrom, .minutes, .date, .name, .note, .from, .to,
-                 .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .general
+                 .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .general
             }
         }
     }
@@ -61,7 +61,7 @@ enum SettingsPage {
             switch field {
             case .workingDays: .workingDays
             case .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays, .timezone, .validFrom,
-                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .hours
+                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .hours
             }
         }
     }
@@ -75,7 +75,7 @@ enum SettingsPage {
             switch field {
             case .validFrom: .validFrom
             case .minutes, .workingDays, .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays,
-                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .hours
+                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .hours
             }
         }
     }
@@ -87,7 +87,7 @@ enum SettingsPage {
             switch field {
             case .date: .date
             case .name, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .name
+                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .name
             }
         }
     }
@@ -172,8 +172,8 @@ enum SettingsPage {
 
     // MARK: Routes
 
-    static func get(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let saved: String? = switch try request.queryItems["saved"] {
+    static func get(_ context: RequestContext) throws -> Response {
+        let saved: String? = switch try context.request.queryItems["saved"] {
         case "settings": "Settings saved."
         case "schedule": "Schedule saved."
         case "version-removed": "Schedule change removed."
@@ -181,12 +181,12 @@ enum SettingsPage {
         case "holiday-removed": "Holiday removed."
         default: nil
         }
-        return try render(app, saved: saved) { _ in }
+        return try render(context, saved: saved) { _ in }
     }
 
     /// Period, opening balance, vacation days and zone, with the API's rules.
-    static func post(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func post(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var typed = GeneralForm(periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
                                 opening: fields["opening_balance"].trimmingWhitespace, vacation: fields["vacation_days"].trimmingWhitespace,
                                 timezone: fields["timezone"])
@@ -206,20 +206,20 @@ enum SettingsPage {
         }
         if typed.errors.isEmpty {
             do {
-                _ = try app.database.updateSettings { settings, schedule in
-                    try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+                _ = try context.database.updateSettings { settings, schedule in
+                    try change.apply(to: &settings, schedule: schedule, now: context.now)
                 }
                 return .seeOther("/settings?saved=settings")
             } catch let error as ValidationError {
                 typed.errors.add(error)
             }
         }
-        return try render(app, status: 422) { $0.general = typed }
+        return try render(context, status: 422) { $0.general = typed }
     }
 
     /// The version in force today, rewritten in place from working days and daily hours.
-    static func postSimple(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func postSimple(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var typed = SimpleForm(workingDays: Set(fields.all("working_days").compactMap(Weekday.init)),
                                hours: fields["daily_hours"].trimmingWhitespace)
         do {
@@ -229,19 +229,19 @@ enum SettingsPage {
             var change = SettingsChange()
             change.workingDays = Weekday.allCases.filter(typed.workingDays.contains).map(\.rawValue)
             change.dailyRequiredMinutes = minutes
-            _ = try app.database.updateSettings { settings, schedule in
-                try change.apply(to: &settings, schedule: schedule, now: app.config.now())
+            _ = try context.database.updateSettings { settings, schedule in
+                try change.apply(to: &settings, schedule: schedule, now: context.now)
             }
             return .seeOther("/settings?saved=schedule#schedule")
         } catch let error as ValidationError {
             typed.errors.add(error)
         }
-        return try render(app, status: 422) { $0.simple = typed }
+        return try render(context, status: 422) { $0.simple = typed }
     }
 
     /// A change of the schedule from a date: hours per weekday.
-    static func addVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func addVersion(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var typed = ChangeForm(validFrom: fields["valid_from"].trimmingWhitespace,
                                hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, fields["hours_\($0.rawValue)"].trimmingWhitespace) }))
         do {
@@ -253,68 +253,68 @@ enum SettingsPage {
                 }
                 minutes[day.rawValue] = value
             }
-            _ = try ScheduleHandler.save(app, validFrom: typed.validFrom, minutes: minutes)
+            _ = try Schedules.save(context, validFrom: typed.validFrom, minutes: minutes)
             return .seeOther("/settings?saved=schedule#schedule")
         } catch let error as ValidationError {
             typed.errors.add(error)
         }
-        return try render(app, status: 422) { $0.change = typed }
+        return try render(context, status: 422) { $0.change = typed }
     }
 
-    static func removeVersion(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        try ScheduleHandler.remove(app, validFrom: (try Form(request))["valid_from"])
+    static func removeVersion(_ context: RequestContext) throws -> Response {
+        try Schedules.remove(context, validFrom: (try Form(context.request))["valid_from"])
         return .seeOther("/settings?saved=version-removed#schedule")
     }
 
-    static func addHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        let fields = try Form(request)
+    static func addHoliday(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
         var typed = HolidayForm(date: fields["date"].trimmingWhitespace, name: fields["name"])
         do {
-            _ = try HolidayHandler.save(app, date: typed.date, name: typed.name)
+            _ = try Holidays.save(context, date: typed.date, name: typed.name)
             return .seeOther("/settings?saved=holiday#holidays")
         } catch let error as ValidationError {
             typed.errors.add(error)
         }
-        return try render(app, status: 422) { $0.holiday = typed }
+        return try render(context, status: 422) { $0.holiday = typed }
     }
 
     /// An iCalendar file chosen in the form (multipart) or its text pasted (either
     /// encoding); the page is shown again with what was added, renamed and skipped.
-    static func importHolidays(_ app: App, _ request: Request, _: [String]) throws -> Response {
+    static func importHolidays(_ context: RequestContext) throws -> Response {
         var calendar: [UInt8] = []
-        if let fields = Multipart.fields(request.body, contentType: request.header("content-type") ?? "") {
+        if let fields = Multipart.fields(context.request.body, contentType: context.request.header("content-type") ?? "") {
             calendar = fields["calendar"] ?? []
             if calendar.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { calendar = fields["calendar_text"] ?? [] }
         } else {
-            calendar = Array((try Form(request))["calendar_text"].utf8)
+            calendar = Array((try Form(context.request))["calendar_text"].utf8)
         }
         do {
-            let result = try HolidayHandler.importCalendar(app, bytes: calendar)
+            let result = try Holidays.importCalendar(context, bytes: calendar)
             let added = "\(result.added) \(result.added == 1 ? "holiday" : "holidays") added, \(result.renamed) renamed"
             let skipped = result.skipped.map { "\($0.summary.isEmpty ? "(no name)" : $0.summary): \($0.why)" }
-            return try render(app, imported: Imported(summary: added + (skipped.isEmpty ? "." : "; \(skipped.count) skipped:"), skipped: skipped)) { _ in }
+            return try render(context, imported: Imported(summary: added + (skipped.isEmpty ? "." : "; \(skipped.count) skipped:"), skipped: skipped)) { _ in }
         } catch let error as ValidationError {
-            return try render(app, status: 422) { $0.importError = error.message }
+            return try render(context, status: 422) { $0.importError = error.message }
         }
     }
 
-    static func removeHoliday(_ app: App, _ request: Request, _: [String]) throws -> Response {
-        try HolidayHandler.remove(app, date: (try Form(request))["date"])
+    static func removeHoliday(_ context: RequestContext) throws -> Response {
+        try Holidays.remove(context, date: (try Form(context.request))["date"])
         return .seeOther("/settings?saved=holiday-removed#holidays")
     }
 
     // MARK: Rendering
 
     /// The page from what is stored, with `typed` putting back what a failed form held.
-    static func render(_ app: App, saved: String? = nil, imported: Imported? = nil, status: Int = 200,
+    static func render(_ context: RequestContext, saved: String? = nil, imported: Imported? = nil, status: Int = 200,
                        typed: (inout Forms) -> Void) throws -> Response {
-        let pages = try app.requirePages()
-        let settings = try app.database.settings()
-        let schedule = try app.database.schedule()
-        let today = app.today(in: settings.timezone)
+        let pages = try context.requirePages()
+        let settings = try context.database.settings()
+        let schedule = try context.database.schedule()
+        let today = try context.today()
         var forms = Forms(settings, schedule: schedule, today: today)
         typed(&forms)
-        let holidays = try app.database.holidays().map {
+        let holidays = try context.database.holidays().map {
             HolidayRow(date: $0.date.description, weekday: weekdayNames[$0.date.weekday]!, name: $0.name)
         }
         let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday

@@ -1,0 +1,220 @@
+import AttendanceCore
+import GRDB
+
+/// What a request to stop an entry did.
+public enum EntryStop: Sendable, Equatable {
+    case stopped(TimeEntry), notFound, notRunning
+}
+
+/// What a request to add an entry did.
+public enum EntryAdd: Sendable, Equatable {
+    case added(TimeEntry)
+    /// Another entry runs (only one may).
+    case anotherRuns(TimeEntry)
+}
+
+extension AppDatabase {
+    // MARK: Worked minutes: the cache, recounted by date
+
+    /// The cache's worked minutes per date within `bounds`; dates without any are absent.
+    static func work(_ db: Database, _ bounds: DateBounds?) throws -> [LocalDate: DayWork] {
+        let condition = (bounds ?? .all).condition("date")
+        var work: [LocalDate: DayWork] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT date, minutes, manual, first_minute, last_minute FROM daily_attendance WHERE \(condition.sql)
+            """, arguments: condition.arguments)
+        while let row = try rows.next() {
+            work[try row.decode(atIndex: 0)] = DayWork(recorded: try row.decode(atIndex: 1), manual: try row.decode(atIndex: 2),
+                                                      firstMinute: try row.decode(atIndex: 3), lastMinute: try row.decode(atIndex: 4))
+        }
+        return work
+    }
+
+    /// Per local date of `dates` (all of history when nil), the worked minutes from the
+    /// raw heartbeats and the stopped entries, through the core's one union (`WorkTally`).
+    /// A running entry is left out: what it covers grows each minute, so it is added
+    /// when figures are read (`liveWork`).
+    static func recount(_ db: Database, dates: ClosedRange<LocalDate>?) throws -> [LocalDate: DayWork] {
+        let zone = try zone(db)
+        let range = dates.map { zone.firstMinute(of: $0.lowerBound)..<zone.firstMinute(of: $0.upperBound.adding(days: 1)) }
+        var tally = WorkTally(zone: zone, entries: try entries(db, overlapping: range, nowMinute: nil).map { $0.span(nowMinute: 0) },
+                              dates: dates)
+        // In order, so each date's minutes come together.
+        let minutes = try Int64.fetchCursor(db, sql: range == nil
+            ? "SELECT DISTINCT minute FROM heartbeat ORDER BY minute"
+            : "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
+            arguments: range.map { [$0.lowerBound, $0.upperBound] } ?? [])
+        while let minute = try minutes.next() { tally.record(minute) }
+        return tally.finish()
+    }
+
+    /// Replaces the cache's rows of `dates` by a recount: what a change to entries (or
+    /// anything else that moves worked minutes on some dates) does in its transaction.
+    static func recache(_ db: Database, dates: ClosedRange<LocalDate>) throws {
+        let work = try recount(db, dates: dates)
+        try db.execute(sql: "DELETE FROM daily_attendance WHERE date BETWEEN ? AND ?", arguments: [dates.lowerBound, dates.upperBound])
+        try store(db, work)
+    }
+
+    static func store(_ db: Database, _ work: [LocalDate: DayWork]) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute) VALUES (?, ?, ?, ?, ?)
+            """)
+        for (date, day) in work {
+            try insert.execute(arguments: [date, day.recorded, day.manual, day.firstMinute, day.lastMinute])
+        }
+    }
+
+    /// The dates whose worked minutes the running entry moves when the current minute is
+    /// `nowMinute`, with their worked minutes counted with it; empty when none runs.
+    static func liveWork(_ db: Database, nowMinute: Int64) throws -> [LocalDate: DayWork] {
+        guard let running = try runningEntry(db) else { return [:] }
+        let zone = try zone(db)
+        let span = running.span(nowMinute: nowMinute)
+        guard span.end > span.start, let first = zone.dates(of: span).first, let last = zone.dates(of: span).last else { return [:] }
+        let dates = first...last
+        let range = zone.firstMinute(of: first)..<zone.firstMinute(of: last.adding(days: 1))
+        let spans = try entries(db, overlapping: range, nowMinute: nowMinute).map { $0.span(nowMinute: nowMinute) }
+        var tally = WorkTally(zone: zone, entries: spans, dates: dates)
+        let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
+                                            arguments: [range.lowerBound, range.upperBound])
+        while let minute = try minutes.next() { tally.record(minute) }
+        return tally.finish()
+    }
+
+    /// The worked minutes of `dates` as figures see them at `nowMinute`: the cache, with
+    /// the dates a running entry touches counted with it.
+    static func work(_ db: Database, _ bounds: DateBounds, nowMinute: Int64) throws -> [LocalDate: DayWork] {
+        var work = try work(db, bounds)
+        let live = try liveWork(db, nowMinute: nowMinute)
+        guard !live.isEmpty else { return work }
+        for date in try liveDates(db, nowMinute: nowMinute) where bounds.contains(date) { work[date] = live[date] }
+        return work
+    }
+
+    /// The dates a running entry touches at `nowMinute`.
+    static func liveDates(_ db: Database, nowMinute: Int64) throws -> [LocalDate] {
+        guard let running = try runningEntry(db) else { return [] }
+        return try zone(db).dates(of: running.span(nowMinute: nowMinute))
+    }
+
+    /// One local date's minutes — recorded, covered by entries (a running one up to
+    /// `nowMinute`) — for its sessions and gaps, and the entries that cover any of them.
+    public func dayMinutes(_ date: LocalDate, nowMinute: Int64) throws -> (minutes: DayMinutes, entries: [TimeEntry]) {
+        try writer.read { db in
+            var day = DayMinutes(date: date, zone: try Self.zone(db))
+            let range = day.firstMinute..<day.endMinute
+            let entries = try Self.entries(db, overlapping: range, nowMinute: nowMinute)
+            for minute in try Int64.fetchAll(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ?",
+                                             arguments: [range.lowerBound, range.upperBound]) {
+                day.record(minute)
+            }
+            for entry in entries { day.cover(entry.span(nowMinute: nowMinute)) }
+            return (day, entries)
+        }
+    }
+
+    // MARK: Entries
+
+    /// The entries not removed that cover a minute of `range` (all when nil), by start.
+    /// With `nowMinute` nil a running entry is left out; otherwise it covers up to then.
+    static func entries(_ db: Database, overlapping range: Range<Int64>?, nowMinute: Int64?) throws -> [TimeEntry] {
+        var sql = "SELECT id, start_minute, end_minute, note, source FROM entry WHERE removed_at IS NULL"
+        var arguments = StatementArguments()
+        if nowMinute == nil { sql += " AND end_minute IS NOT NULL" }
+        if let range {
+            // An entry is at most 1440 minutes long: the index on start finds it.
+            sql += " AND start_minute BETWEEN ? AND ?"
+            arguments += [range.lowerBound - TimeEntry.maxMinutes, range.upperBound - 1]
+        }
+        sql += " ORDER BY start_minute, id"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+            let entry = TimeEntry(id: row[0], start: row[1], end: row[2], note: row[3], source: EntrySource(rawValue: row[4]) ?? .manual)
+            guard let range else { return entry }
+            let span = entry.span(nowMinute: nowMinute ?? entry.start)
+            return span.start < range.upperBound && span.end > range.lowerBound ? entry : nil
+        }
+    }
+
+    static func runningEntry(_ db: Database) throws -> TimeEntry? {
+        try Row.fetchOne(db, sql: """
+            SELECT id, start_minute, note, source FROM entry WHERE end_minute IS NULL AND removed_at IS NULL
+            """).map { TimeEntry(id: $0[0], start: $0[1], end: nil, note: $0[2], source: EntrySource(rawValue: $0[3]) ?? .manual) }
+    }
+
+    static func entry(_ db: Database, id: Int64) throws -> TimeEntry? {
+        try Row.fetchOne(db, sql: "SELECT id, start_minute, end_minute, note, source FROM entry WHERE id = ? AND removed_at IS NULL",
+                         arguments: [id])
+            .map { TimeEntry(id: $0[0], start: $0[1], end: $0[2], note: $0[3], source: EntrySource(rawValue: $0[4]) ?? .manual) }
+    }
+
+    /// The entries that cover any minute of the local dates [from, to], by start; a
+    /// running one with what it covers at `nowMinute`.
+    public func entries(from: LocalDate, to: LocalDate, nowMinute: Int64) throws -> [TimeEntry] {
+        try writer.read { db in
+            let zone = try Self.zone(db)
+            return try Self.entries(db, overlapping: zone.firstMinute(of: from)..<zone.firstMinute(of: to.adding(days: 1)),
+                                    nowMinute: nowMinute)
+        }
+    }
+
+    /// The running entry, if any.
+    public func runningEntry() throws -> TimeEntry? {
+        try writer.read { db in try Self.runningEntry(db) }
+    }
+
+    /// Adds an entry (`end` nil: it starts running, unless another runs) and recounts the
+    /// dates it covers, in one transaction. The entry's bounds are checked by the caller.
+    public func addEntry(start: Int64, end: Int64?, note: String, source: EntrySource, at createdAt: Int64) throws -> EntryAdd {
+        try writer.write { db in
+            if end == nil, let running = try Self.runningEntry(db) { return .anotherRuns(running) }
+            try db.execute(sql: "INSERT INTO entry (start_minute, end_minute, note, source, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [start, end, note, source.rawValue, createdAt])
+            let entry = TimeEntry(id: db.lastInsertedRowID, start: start, end: end, note: note, source: source)
+            if end != nil { try Self.recache(db, entry) }
+            return .added(entry)
+        }
+    }
+
+    /// Stops the running entry `id` at `end` (from `choose`, which sees the entry and may
+    /// throw to refuse) and recounts the dates it covers, in one transaction.
+    public func stopEntry(_ id: Int64, at stoppedAt: Int64, end choose: (TimeEntry) throws -> Int64) throws -> EntryStop {
+        try writer.write { db in
+            guard var entry = try Self.entry(db, id: id) else { return .notFound }
+            guard entry.isRunning else { return .notRunning }
+            entry.end = try choose(entry)
+            try db.execute(sql: "UPDATE entry SET end_minute = ?, stopped_at = ? WHERE id = ?", arguments: [entry.end, stoppedAt, id])
+            try Self.recache(db, entry)
+            return .stopped(entry)
+        }
+    }
+
+    /// Marks entry `id` removed (it stays in history; heartbeats are untouched) and
+    /// recounts the dates it covered; false when there is no such entry.
+    public func removeEntry(_ id: Int64, at removedAt: Int64) throws -> Bool {
+        try writer.write { db in
+            guard let entry = try Self.entry(db, id: id) else { return false }
+            try db.execute(sql: "UPDATE entry SET removed_at = ? WHERE id = ?", arguments: [removedAt, id])
+            if !entry.isRunning { try Self.recache(db, entry) }
+            return true
+        }
+    }
+
+    /// Recounts the dates a stopped entry covers.
+    static func recache(_ db: Database, _ entry: TimeEntry) throws {
+        let dates = try zone(db).dates(of: entry.span(nowMinute: entry.start))
+        guard let first = dates.first, let last = dates.last else { return }
+        try recache(db, dates: first...last)
+    }
+}
+
+extension DateBounds {
+    func contains(_ date: LocalDate) -> Bool { (from.map { date >= $0 } ?? true) && (to.map { date <= $0 } ?? true) }
+}
+
+extension AppDatabase {
+    /// Recorded minutes per local date in [from, to], from the cache; dates without any are absent.
+    public func recordedMinutes(from: LocalDate, to: LocalDate) throws -> [LocalDate: Int] {
+        try writer.read { db in try Self.work(db, DateBounds(from...to)).compactMapValues { $0.recorded > 0 ? $0.recorded : nil } }
+    }
+}

@@ -1,0 +1,25 @@
+import AttendanceCore
+import HTTPMessage
+import Storage
+
+/// Adding and removing dated versions of the schedule (rule 5), for the API and the forms.
+enum Schedules {
+    /// Validates and stores a version; true when it was new.
+    static func save(_ context: RequestContext, validFrom text: String, minutes: [String: Int]) throws -> (ScheduleVersion, Bool) {
+        let version = ScheduleVersion(validFrom: try Input.date(text, field: .validFrom), minutes: try Input.week(minutes, field: .minutes))
+        return (version, try context.database.saveScheduleVersion(version))
+    }
+
+    static func remove(_ context: RequestContext, validFrom text: String) throws {
+        try remove(context, validFrom: try Input.date(text, field: .validFrom))
+    }
+
+    static func remove(_ context: RequestContext, validFrom date: LocalDate) throws {
+        switch try context.database.removeScheduleVersion(date) {
+        case .removed: return
+        case .notFound: throw HTTPError(404, "no schedule version from \(date)")
+        case .onlyVersion:
+            throw HTTPError(409, "the version from \(date) is the only one; the schedule always keeps one (change its hours instead)")
+        }
+    }
+}
