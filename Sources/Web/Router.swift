@@ -56,7 +56,7 @@ enum Router {
         Route("POST", "/api/settings", SettingsHandler.post),
         Route("GET", "/api/schedules", ScheduleHandler.list),
         Route("POST", "/api/schedules", ScheduleHandler.post),
-        Route("DELETE", "/api/schedules/{valid_from}", ScheduleHandler.delete),
+        Route("DELETE", "/api/schedules/{date}", ScheduleHandler.delete),
         Route("GET", "/api/absences", AbsenceHandler.list),
         Route("POST", "/api/absences", AbsenceHandler.post),
         Route("DELETE", "/api/absences/{date}", AbsenceHandler.delete),

@@ -29,7 +29,7 @@ enum ScheduleHandler {
     }
 
     static func delete(_ context: RequestContext) throws -> Response {
-        try Schedules.remove(context, validFrom: try context.parameters.require("valid_from", as: LocalDate.self))
+        try Schedules.remove(context, validFrom: try context.parameters.require("date"))
         return Response(status: 204)
     }
 }

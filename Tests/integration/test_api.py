@@ -74,7 +74,7 @@ def test_a_users_week_matches_the_hand_computation(stack):
     summary = api(stack, "GET", "/api/summary?year=2025").json()
     assert len(summary) == 12
     march = summary[2]
-    assert march == {"month": "2025-03", "recorded": 1800, "effective": 1950, "expected": 2250,
+    assert march == {"month": "2025-03", "recorded": 1800, "worked": 1800, "effective": 1950, "expected": 2250,
                      "delta": -300, "balance": -300}
     assert summary[0]["expected"] == 0 and summary[0]["balance"] == 0
     # April 2025 has 22 weekdays and nothing recorded.

@@ -67,9 +67,9 @@ def test_sessions_of_one_day(stack):
     assert thursday["recorded"] == 506 and thursday["breaks"] == 34
     # 10:00 missing (a gap of one) does not split the morning; 15:00–15:02 (a gap of three) does.
     assert thursday["sessions"] == [
-        {"start": "2025-03-27T08:00:00+01:00", "end": "2025-03-27T12:00:00+01:00", "minutes": 239},
-        {"start": "2025-03-27T12:30:00+01:00", "end": "2025-03-27T15:00:00+01:00", "minutes": 150},
-        {"start": "2025-03-27T15:03:00+01:00", "end": "2025-03-27T17:00:00+01:00", "minutes": 117},
+        {"start": "2025-03-27T08:00:00+01:00", "end": "2025-03-27T12:00:00+01:00", "minutes": 239, "manual": 0},
+        {"start": "2025-03-27T12:30:00+01:00", "end": "2025-03-27T15:00:00+01:00", "minutes": 150, "manual": 0},
+        {"start": "2025-03-27T15:03:00+01:00", "end": "2025-03-27T17:00:00+01:00", "minutes": 117, "manual": 0},
     ]
     friday = api(stack, "GET", "/api/days/2025-03-28").json()
     assert [s["minutes"] for s in friday["sessions"]] == [240, 270]
@@ -77,7 +77,7 @@ def test_sessions_of_one_day(stack):
 
 def test_the_fall_back_night_and_an_empty_day(stack):
     night = api(stack, "GET", "/api/days/2025-10-26").json()
-    assert night["sessions"] == [{"start": "2025-10-26T02:00:00+02:00", "end": "2025-10-26T03:00:00+01:00", "minutes": 120}]
+    assert night["sessions"] == [{"start": "2025-10-26T02:00:00+02:00", "end": "2025-10-26T03:00:00+01:00", "minutes": 120, "manual": 0}]
     assert night["first_start"] == "2025-10-26T02:00:00+02:00" and night["last_end"] == "2025-10-26T03:00:00+01:00"
     assert night["breaks"] == 0 and night["recorded"] == 120
     empty = api(stack, "GET", "/api/days/2025-03-23").json()

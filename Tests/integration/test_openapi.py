@@ -62,8 +62,7 @@ def test_every_api_route_of_the_router_is_documented_and_nothing_else():
     for method, pattern in re.findall(r'Route\("([A-Z]+)",\s*"([^"]+)"', ROUTER.read_text()):
         if not pattern.startswith("/api/"):
             continue  # the HTML pages are not part of the API
-        assert pattern.count("*") <= 1, pattern
-        routes.add((pattern.replace("*", "{date}"), method.lower()))
+        routes.add((pattern, method.lower()))
     assert len(routes) >= 13, f"could not read the routes of {ROUTER}"
     documented = {(path, method) for path, method, _ in operations(load_spec())}
     assert documented == routes, (

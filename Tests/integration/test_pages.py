@@ -389,7 +389,7 @@ def test_correction_added_changed_and_removed_through_the_corrections_page(site)
 
     open_page(driver, stack, f"/corrections?from={setup.start}&to={setup.today}")
     click_and_wait(driver.find_element(By.CSS_SELECTOR, f"#day-{day} .actions button"))
-    assert "recorded time counts again" in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    assert "worked time counts again" in driver.find_element(By.CSS_SELECTOR, ".flash").text
     assert driver.find_element(By.CSS_SELECTOR, f"#day-{day} .effective").text == "9:00"
     assert dashboard_balance(driver, stack) == setup.base
 
