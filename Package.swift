@@ -56,10 +56,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        // MARK: What several test targets share.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AttendanceCoreTests", dependencies: ["AttendanceCore", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Storage", "HTTPMessage", "FastCGI",
+            "Web", "Storage", "HTTPMessage", "FastCGI", "TestSupport",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessage"]),

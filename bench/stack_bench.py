@@ -155,7 +155,49 @@ for label, path in (("GET /dashboard", "/dashboard"), ("GET /api/days (a year)",
     rows.append([f"{label}, 10 y + 40 versions, 300 holidays, 1000 corrections", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
     key = "dashboard" if "dashboard" in path else "days"
     results[f"{key}_10y_policy_p50_ms"] = p50
+
+# The same 10 years plus 2,000 entries over them (a third overlapping the heartbeats'
+# 09:00–17:00, the rest in the evening or on weekends), each stored through the API.
+def timed(call, count):
+    """The median seconds of `count` calls of `call(n)`."""
+    spent = []
+    for n in range(count):
+        started = time.perf_counter()
+        call(n)
+        spent.append(time.perf_counter() - started)
+    return sorted(spent)[count // 2]
+
+
+for n in range(2000):
+    day = first + timedelta(days=n * 1.8 + 0.5)
+    start = datetime(day.year, day.month, day.day, 16 if n % 3 == 0 else 18, 0, tzinfo=timezone.utc)
+    session.post(URL + "/api/entries", json={"start": start.isoformat(), "end": (start + timedelta(minutes=90)).isoformat(),
+                                            "note": f"entry {n}"}).raise_for_status()
+for label, path in (("GET /dashboard", "/dashboard"), ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
+    rate, p50, p99, bad = wrk(path, 5, 1, 1)
+    assert bad == 0, f"{path} answered errors"
+    rows.append([f"{label}, the same + 2000 entries", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
+    key = "dashboard" if "dashboard" in path else "days"
+    results[f"{key}_10y_entries_p50_ms"] = p50
+# One change on the 10-year database: a correction, against adding and removing an entry
+# (each must recount only its own dates).
+old = first + timedelta(days=1500)
+correction = timed(lambda n: session.post(URL + "/api/corrections", json={
+    "date": (old + timedelta(days=n)).isoformat(), "minutes": 400}).raise_for_status(), 41)
+added = []
+def add_entry(n):
+    start = datetime(old.year, old.month, old.day, 10, 0, tzinfo=timezone.utc) + timedelta(days=n)
+    response = session.post(URL + "/api/entries", json={"start": start.isoformat(), "end": (start + timedelta(minutes=60)).isoformat()})
+    response.raise_for_status()
+    added.append(response.json()["id"])
+entry_add = timed(add_entry, 41)
+entry_remove = timed(lambda n: session.delete(URL + f"/api/entries/{added[n]}").raise_for_status(), 41)
+results.update(correction_ms=round(correction * 1000, 2), entry_add_ms=round(entry_add * 1000, 2),
+               entry_remove_ms=round(entry_remove * 1000, 2))
 table("reading through nginx (wrk -t1 -c1, 5 s each)", ["request", "median ms", "p99 ms", "req/s"], rows)
+table("one change on the 10-year database (median of 41, through nginx)", ["change", "median ms"], [
+    ["POST /api/corrections", f"{correction * 1000:.2f}"], ["POST /api/entries", f"{entry_add * 1000:.2f}"],
+    ["DELETE /api/entries/{id}", f"{entry_remove * 1000:.2f}"]])
 
 # -- heartbeats while pages load: one client sending heartbeats, alone and then while 8
 # clients load the largest days page (/corrections, a full year) on the same 10 years.
@@ -206,6 +248,14 @@ for key in ("dashboard", "days"):
     policy_ratio = results[f"{key}_10y_policy_p50_ms"] / results[f"{key}_10y_p50_ms"]
     results[f"{key}_policy_ratio"] = round(policy_ratio, 2)
     print(f"{key}: with 40 versions, 300 holidays, 1000 corrections / without, 10 y median: {policy_ratio:.2f} (goal: <= 1.5)")
+
+for key in ("dashboard", "days"):
+    entries_ratio = results[f"{key}_10y_entries_p50_ms"] / results[f"{key}_10y_policy_p50_ms"]
+    results[f"{key}_entries_ratio"] = round(entries_ratio, 2)
+    print(f"{key}: with 2000 entries / without, 10 y median: {entries_ratio:.2f} (goal: <= 1.5)")
+for change in ("entry_add", "entry_remove"):
+    results[f"{change}_correction_ratio"] = round(results[f"{change}_ms"] / results["correction_ms"], 2)
+    print(f"{change.replace('_', ' ')} / one correction, median: {results[f'{change}_correction_ratio']:.2f} (goal: < 5)")
 
 # -- memory and a cold start
 results["responder_max_rss_mb"] = round(rss_mb("VmHWM"), 1)

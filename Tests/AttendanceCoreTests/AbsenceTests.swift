@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AttendanceCore
 
 /// Rule 5a and 7a with figures counted by hand.

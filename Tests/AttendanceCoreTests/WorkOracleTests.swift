@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AttendanceCore
 
 /// Rule 1a and 8a against a plain computation: sets of UTC minutes, each put on its local

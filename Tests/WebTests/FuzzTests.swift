@@ -1,20 +1,10 @@
 import Foundation
 import HTTPMessage
 import Testing
+import TestSupport
 @testable import FastCGI
 @testable import Web
 
-/// SplitMix64: a small seeded generator, so a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random requests thrown at the whole web layer (params → request → router → handlers →
 /// database): whatever comes in, the answer is a status the API names, never a 500 or a crash.
@@ -35,7 +25,7 @@ struct SeededGenerator: RandomNumberGenerator {
                          "\"vacation\"", "\"comp\"", "{\"mon\":480}", "{\"fri\":1441}", "24.5", "-750"]
     static let allowed: Set<Int> = [200, 201, 204, 303, 400, 401, 403, 404, 405, 409, 413, 422]
 
-    func randomBody(_ g: inout SeededGenerator) -> [UInt8] {
+    func randomBody(_ g: inout SplitMix64) -> [UInt8] {
         switch Int.random(in: 0..<5, using: &g) {
         case 4:  // well-formed bodies, so that cases get past validation into the database
             return Array([#"{"date":"2024-02-29","name":"x"}"#, #"{"date":"2024-05-28","minutes":60,"note":"n"}"#,
@@ -72,7 +62,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test func noRequestGetsA500() throws {
         let app = try makePageApp()
-        var g = SeededGenerator(state: 20_241_124)
+        var g = SplitMix64(seed: 20_241_124)
         var statusCounts: [Int: Int] = [:]
         defer {
             // The cases reach past the guards: stored records, validation errors, bad JSON.
@@ -105,9 +95,9 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func fastCGIParamsAndFormsTakeAnyBytes() {
-        var g = SeededGenerator(state: 7)
+        var g = SplitMix64(seed: 7)
         for _ in 0..<2000 {
-            let random = { (g: inout SeededGenerator) in
+            let random = { (g: inout SplitMix64) in
                 String(decoding: (0..<Int.random(in: 0..<40, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }, as: UTF8.self)
             }
             let params = ["REQUEST_URI": random(&g), "QUERY_STRING": random(&g), "HTTP_\(random(&g))": random(&g),
@@ -127,8 +117,8 @@ struct SeededGenerator: RandomNumberGenerator {
         let pieces = ["{", "}", "\"host\"", "\"timestamp\"", "\"heartbeats\"", "\"x\"", ":", ",", " ", "\n", "\"\"",
                       "\"laptop\"", "\"2024-06-03T09:00:00Z\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"é\"", "null", "1", "[]",
                       "\"\u{1}\"", "\"\\\\\"", "[", "]"]
-        var g = SeededGenerator(state: 11)
-        func object(_ g: inout SeededGenerator, keys: [String]) -> String {
+        var g = SplitMix64(seed: 11)
+        func object(_ g: inout SplitMix64, keys: [String]) -> String {
             let pairs = (0..<Int.random(in: 0..<4, using: &g)).map { _ in
                 keys.randomElement(using: &g)! + ":" + pieces[10...].randomElement(using: &g)!
             }
