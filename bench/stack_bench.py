@@ -149,12 +149,17 @@ for n in range(300):
 for n in range(1000):
     session.post(URL + "/api/corrections", json={"date": (first + timedelta(days=n * 3 + 1)).isoformat(),
                                                 "minutes": 300 + n % 200, "note": f"correction {n}"}).raise_for_status()
-for label, path in (("GET /dashboard", "/dashboard"), ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
-    rate, p50, p99, bad = wrk(path, 5, 1, 1)
-    assert bad == 0, f"{path} answered errors"
-    rows.append([f"{label}, 10 y + 40 versions, 300 holidays, 1000 corrections", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
-    key = "dashboard" if "dashboard" in path else "days"
-    results[f"{key}_10y_policy_p50_ms"] = p50
+def time_reads(history, suffix):
+    """The dashboard and a year of /api/days on the history as it is now: one row each,
+    and their medians as results `dashboard_{suffix}_p50_ms` and `days_{suffix}_p50_ms`."""
+    for label, path in (("GET /dashboard", "/dashboard"), ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
+        rate, p50, p99, bad = wrk(path, 5, 1, 1)
+        assert bad == 0, f"{path} answered errors"
+        rows.append([f"{label}, {history}", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
+        results[f"{'dashboard' if 'dashboard' in path else 'days'}_{suffix}_p50_ms"] = p50
+
+
+time_reads("10 y + 40 versions, 300 holidays, 1000 corrections", "10y_policy")
 
 # The same 10 years plus 2,000 entries over them (a third overlapping the heartbeats'
 # 09:00–17:00, the rest in the evening or on weekends), each stored through the API.
@@ -173,12 +178,7 @@ for n in range(2000):
     start = datetime(day.year, day.month, day.day, 16 if n % 3 == 0 else 18, 0, tzinfo=timezone.utc)
     session.post(URL + "/api/entries", json={"start": start.isoformat(), "end": (start + timedelta(minutes=90)).isoformat(),
                                             "note": f"entry {n}"}).raise_for_status()
-for label, path in (("GET /dashboard", "/dashboard"), ("GET /api/days (a year)", f"/api/days?from={year_ago}&to={today}")):
-    rate, p50, p99, bad = wrk(path, 5, 1, 1)
-    assert bad == 0, f"{path} answered errors"
-    rows.append([f"{label}, the same + 2000 entries", f"{p50:.2f}", f"{p99:.2f}", f"{rate:.0f}"])
-    key = "dashboard" if "dashboard" in path else "days"
-    results[f"{key}_10y_entries_p50_ms"] = p50
+time_reads("the same + 2000 entries", "10y_entries")
 # One change on the 10-year database: a correction, against adding and removing an entry
 # (each must recount only its own dates).
 old = first + timedelta(days=1500)

@@ -198,15 +198,16 @@ extension AppDatabase {
                 corrections[correction.date] = correction.minutes
                 if !correction.note.isEmpty { notes[correction.date] = correction.note }
             }
+            let live = try Self.liveWork(db, nowMinute: nowMinute)
             return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
-                          start: from, work: try Self.work(db, window, nowMinute: nowMinute), corrections: corrections,
-                          correctionNotes: notes, before: try carrySpan.map { try Self.sums(db, $0, nowMinute: nowMinute) } ?? .zero)
+                          start: from, work: try Self.work(db, window, live: live), corrections: corrections,
+                          correctionNotes: notes, before: try carrySpan.map { try Self.sums(db, $0, live: live) } ?? .zero)
         }
     }
 
     /// The sums of a span the core needs for its carry: two aggregate queries over the
     /// cache, and the dates a running entry touches taken as they are now.
-    static func sums(_ db: Database, _ span: ClosedRange<LocalDate>, nowMinute: Int64) throws -> SpanSums {
+    static func sums(_ db: Database, _ span: ClosedRange<LocalDate>, live: LiveWork) throws -> SpanSums {
         let arguments: StatementArguments = [span.lowerBound, span.upperBound]
         let worked = try Int.fetchOne(db, sql: """
             SELECT COALESCE(SUM(minutes + manual), 0) FROM daily_attendance WHERE date BETWEEN ? AND ?
@@ -217,14 +218,15 @@ extension AppDatabase {
             WHERE c.date BETWEEN ? AND ?
             """, arguments: arguments)!
         var sums = SpanSums(worked: worked, correctionMinutes: try row.decode(atIndex: 0), workedOnCorrected: try row.decode(atIndex: 1))
-        let liveDates = try liveDates(db, nowMinute: nowMinute).filter(span.contains)
-        guard !liveDates.isEmpty else { return sums }
-        let live = try liveWork(db, nowMinute: nowMinute)
-        let cached = try work(db, DateBounds(from: liveDates.first, to: liveDates.last))
+        let liveDates = live.dates.filter(span.contains)
+        guard let first = liveDates.first, let last = liveDates.last else { return sums }
+        let bounds = DateBounds(from: first, to: last)
+        let cached = try work(db, bounds)
+        let corrected = Set(try currentCorrections(db, bounds).map(\.date))
         for date in liveDates {
-            let change = (live[date]?.worked ?? 0) - (cached[date]?.worked ?? 0)
+            let change = (live.work[date]?.worked ?? 0) - (cached[date]?.worked ?? 0)
             sums.worked += change
-            if try !currentCorrections(db, DateBounds(date...date)).isEmpty { sums.workedOnCorrected += change }
+            if corrected.contains(date) { sums.workedOnCorrected += change }
         }
         return sums
     }

@@ -65,37 +65,34 @@ extension AppDatabase {
         }
     }
 
-    /// The dates whose worked minutes the running entry moves when the current minute is
-    /// `nowMinute`, with their worked minutes counted with it; empty when none runs.
-    static func liveWork(_ db: Database, nowMinute: Int64) throws -> [LocalDate: DayWork] {
-        guard let running = try runningEntry(db) else { return [:] }
+    /// The dates a running entry touches when the current minute is `nowMinute`, each
+    /// with its worked minutes counted with that entry (a date absent from `work` has
+    /// none yet); no dates when none runs. Read once per figure request.
+    struct LiveWork {
+        var dates: [LocalDate] = []
+        var work: [LocalDate: DayWork] = [:]
+    }
+
+    static func liveWork(_ db: Database, nowMinute: Int64) throws -> LiveWork {
+        guard let running = try runningEntry(db) else { return LiveWork() }
         let zone = try zone(db)
-        let span = running.span(nowMinute: nowMinute)
-        guard span.end > span.start, let first = zone.dates(of: span).first, let last = zone.dates(of: span).last else { return [:] }
-        let dates = first...last
+        let dates = zone.dates(of: running.span(nowMinute: nowMinute))
+        guard let first = dates.first, let last = dates.last else { return LiveWork() }
         let range = zone.firstMinute(of: first)..<zone.firstMinute(of: last.adding(days: 1))
         let spans = try entries(db, overlapping: range, nowMinute: nowMinute).map { $0.span(nowMinute: nowMinute) }
-        var tally = WorkTally(zone: zone, entries: spans, dates: dates)
+        var tally = WorkTally(zone: zone, entries: spans, dates: first...last)
         let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
                                             arguments: [range.lowerBound, range.upperBound])
         while let minute = try minutes.next() { tally.record(minute) }
-        return tally.finish()
+        return LiveWork(dates: dates, work: tally.finish())
     }
 
-    /// The worked minutes of `dates` as figures see them at `nowMinute`: the cache, with
-    /// the dates a running entry touches counted with it.
-    static func work(_ db: Database, _ bounds: DateBounds, nowMinute: Int64) throws -> [LocalDate: DayWork] {
+    /// The worked minutes of `bounds` as figures see them: the cache, with the dates a
+    /// running entry touches taken from `live`.
+    static func work(_ db: Database, _ bounds: DateBounds, live: LiveWork) throws -> [LocalDate: DayWork] {
         var work = try work(db, bounds)
-        let live = try liveWork(db, nowMinute: nowMinute)
-        guard !live.isEmpty else { return work }
-        for date in try liveDates(db, nowMinute: nowMinute) where bounds.contains(date) { work[date] = live[date] }
+        for date in live.dates where bounds.contains(date) { work[date] = live.work[date] }
         return work
-    }
-
-    /// The dates a running entry touches at `nowMinute`.
-    static func liveDates(_ db: Database, nowMinute: Int64) throws -> [LocalDate] {
-        guard let running = try runningEntry(db) else { return [] }
-        return try zone(db).dates(of: running.span(nowMinute: nowMinute))
     }
 
     /// One local date's minutes — recorded, covered by entries (a running one up to

@@ -22,10 +22,7 @@ enum EntryHandler {
 
     /// The entries covering any minute of the dates [from, to], by start.
     static func list(_ context: RequestContext) throws -> Response {
-        guard let from = try context.request.dateParameter(.from), let to = try context.request.dateParameter(.to) else {
-            throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
-        }
-        try Web.Input.range(from, to, maxDays: FiguresHandler.maxDays)
+        let (from, to) = try context.request.requiredRange(maxDays: FiguresHandler.maxDays)
         let zone = try context.zone()
         var out = "["
         for (index, entry) in try context.database.entries(from: from, to: to, nowMinute: context.nowMinute).enumerated() {

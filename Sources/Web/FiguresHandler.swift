@@ -97,10 +97,7 @@ enum FiguresHandler {
     }
 
     static func days(_ context: RequestContext) throws -> Response {
-        guard let from = try context.request.dateParameter(.from), let to = try context.request.dateParameter(.to) else {
-            throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
-        }
-        try Input.range(from, to, maxDays: maxDays)
+        let (from, to) = try context.request.requiredRange(maxDays: maxDays)
         let ledger = try context.ledger(from: from, to: to)
         let zone = ledger.policy.settings.timezone
         var body = "["

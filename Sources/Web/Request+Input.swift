@@ -19,6 +19,16 @@ extension Request {
         return try Input.date(text, field: field)
     }
 
+    /// The required `from` and `to` query dates: 400 when either is missing, 422 when
+    /// inverted or longer than `maxDays`.
+    func requiredRange(maxDays: Int) throws -> (from: LocalDate, to: LocalDate) {
+        guard let from = try dateParameter(.from), let to = try dateParameter(.to) else {
+            throw HTTPError(400, "from and to are required, as YYYY-MM-DD")
+        }
+        try Input.range(from, to, maxDays: maxDays)
+        return (from, to)
+    }
+
     /// Decodes the body as `T`; malformed JSON and wrong types are 400.
     func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
         guard !body.isEmpty else { throw HTTPError(400, "body must be a JSON object") }

@@ -63,7 +63,7 @@ enum Entries {
     static func add(_ context: RequestContext, start: String, end: String?, note: String?) throws -> TimeEntry {
         let startMinute = try minute(start, field: .start, now: context.now)
         let endMinute = try end.map { try minute($0, field: .end, now: context.now) }
-        return try add(context, start: startMinute, end: endMinute, note: try Self.note(note))
+        return try add(context, start: startMinute, end: endMinute, note: note ?? "")
     }
 
     static func anotherRuns(_ context: RequestContext, _ running: TimeEntry) -> HTTPError {
