@@ -12,10 +12,15 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // MARK: The pure attendance core: dates, zones, policy, balance. No I/O.
-        .target(name: "AttendanceCore"),
+        // SHA-256 for the signed months' digests comes from swift-crypto.
+        .target(name: "AttendanceCore", dependencies: [
+            "JSONText",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // MARK: JSON string literals written by hand, for the web layer and the agent.
         .target(name: "JSONText"),

@@ -17,6 +17,26 @@ public struct DayFigures: Sendable, Equatable {
     public var work: DayWork?
     public var workingDay: Bool
     public var inPeriod: Bool
+    /// The signed month whose snapshot these figures are (rule 11); nil on an open date.
+    public var signedIn: Month?
+
+    public init(date: LocalDate, recorded: Int, manual: Int, correction: Int?, correctionNote: String?, effective: Int,
+                expected: Int, holiday: String?, absence: Absence?, work: DayWork?, workingDay: Bool, inPeriod: Bool,
+                signedIn: Month? = nil) {
+        self.date = date
+        self.recorded = recorded
+        self.manual = manual
+        self.correction = correction
+        self.correctionNote = correctionNote
+        self.effective = effective
+        self.expected = expected
+        self.holiday = holiday
+        self.absence = absence
+        self.work = work
+        self.workingDay = workingDay
+        self.inPeriod = inPeriod
+        self.signedIn = signedIn
+    }
 
     public var difference: Int { effective - expected }
     /// `worked(D)` = `recorded(D)` + `manual(D)`.
@@ -41,12 +61,14 @@ public struct Totals: Sendable, Equatable {
     }
 }
 
-/// Rule 7 at a date: the opening balance plus the period's totals up to it.
+/// Rule 7 at a date: the opening balance plus the period's totals up to it plus the
+/// bookings dated up to it.
 public struct Balance: Sendable, Equatable {
     public var asOf: LocalDate
     public var opening: Int
     public var totals: Totals
-    public var balance: Int { opening + totals.difference }
+    public var bookings: Int
+    public var balance: Int { opening + totals.difference + bookings }
 }
 
 /// What storage sums over a span of dates without handing over every day: the worked
@@ -80,16 +102,22 @@ public struct MonthSummary: Sendable, Equatable {
     public var effective: Int
     public var expected: Int
     public var delta: Int { effective - expected }
+    /// The minutes of the bookings dated in it (rule 7b).
+    public var bookings: Int
     /// Rule 7 at the month's last day (or today, in the current month).
     public var balance: Int
+    /// Whether it is signed (rule 11).
+    public var signed: Bool
     /// False for a month that ends before the period starts.
     public var reachesPeriod: Bool
 }
 
 /// The figures of SPEC §2 for a window of dates, from the policy, the window's worked
-/// minutes and current corrections, and the sums of the period's dates before it. Pure:
-/// every input is handed in, so the same inputs give the same figures; the cost of a
-/// figure follows the window, not the length of the history. The only home of rules 6–7.
+/// minutes, current corrections and bookings, the signed months' days in it, and the sums
+/// of the period's dates before it (open ones from the cache, frozen ones from their
+/// snapshots: the signed months are a checkpoint never recomputed). Pure: every input is
+/// handed in, so the same inputs give the same figures; the cost of a figure follows the
+/// window, not the length of the history. The only home of rules 6, 7 and 7b.
 public struct Ledger: Sendable {
     public var policy: Policy
     /// The window's first date: every date from here on is in the dictionaries.
@@ -101,31 +129,52 @@ public struct Ledger: Sendable {
     public var corrections: [LocalDate: Int]
     /// The notes of those corrections that have one.
     public var correctionNotes: [LocalDate: String]
+    /// The last frozen date (the last day of the latest signed month); nil when none is signed.
+    public let frozenThrough: LocalDate?
+    /// The window's frozen dates, from their snapshots.
+    public var frozen: [LocalDate: SignedDay]
+    /// The window's bookings: their minutes summed per date.
+    public var bookings: [LocalDate: Int]
     /// Totals of the period's dates before `start`.
     public let carry: Totals
+    /// The minutes of the bookings dated before `start`.
+    public let carryBookings: Int
 
-    /// The dates whose sums `init` needs as `before`: the period's dates before `start`.
-    /// nil when the period has none.
-    public static func carrySpan(_ settings: Settings, before start: LocalDate) -> ClosedRange<LocalDate>? {
-        settings.periodPart(from: settings.periodStart, to: start.adding(days: -1))
+    /// The dates whose sums `init` needs as `before`: the period's open dates before
+    /// `start` (those after `frozenThrough`). nil when there are none.
+    public static func carrySpan(_ settings: Settings, before start: LocalDate, frozenThrough: LocalDate? = nil) -> ClosedRange<LocalDate>? {
+        settings.periodPart(from: max(settings.periodStart, frozenThrough?.adding(days: 1) ?? settings.periodStart),
+                            to: start.adding(days: -1))
     }
 
-    /// `before` holds the sums over `carrySpan(policy.settings, before: start)`; the
-    /// policy's holidays and absences must cover that span and the window.
+    /// `before` holds the sums over `carrySpan(policy.settings, before: start, frozenThrough:)`,
+    /// `frozenBefore` the snapshots' totals of the frozen dates before `start` and
+    /// `bookingsBefore` the minutes of the bookings dated before it; the policy's holidays
+    /// and absences must cover that span and the window.
     public init(policy: Policy, start: LocalDate, work: [LocalDate: DayWork], corrections: [LocalDate: Int],
-                correctionNotes: [LocalDate: String] = [:], before: SpanSums = .zero) {
+                correctionNotes: [LocalDate: String] = [:], before: SpanSums = .zero,
+                frozenThrough: LocalDate? = nil, frozen: [LocalDate: SignedDay] = [:], frozenBefore: Totals = .zero,
+                bookings: [LocalDate: Int] = [:], bookingsBefore: Int = 0) {
         self.correctionNotes = correctionNotes
         self.policy = policy
         self.start = start
         self.work = work
         self.corrections = corrections
-        let span = Self.carrySpan(policy.settings, before: start)
-        carry = span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero
+        self.frozenThrough = frozenThrough
+        self.frozen = frozen
+        self.bookings = bookings
+        carryBookings = bookingsBefore
+        let span = Self.carrySpan(policy.settings, before: start, frozenThrough: frozenThrough)
+        carry = frozenBefore
+            + (span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero)
     }
 
-    public func effective(on date: LocalDate) -> Int { corrections[date] ?? work[date]?.worked ?? 0 }
+    public func isFrozen(_ date: LocalDate) -> Bool { frozenThrough.map { date <= $0 } ?? false }
+
+    public func effective(on date: LocalDate) -> Int { frozen[date]?.figures.effective ?? corrections[date] ?? work[date]?.worked ?? 0 }
 
     public func day(_ date: LocalDate) -> DayFigures {
+        if let signed = frozen[date] { return signed.figures }
         let work = work[date]
         return DayFigures(date: date, recorded: work?.recorded ?? 0, manual: work?.manual ?? 0, correction: corrections[date],
                    correctionNote: corrections[date] == nil ? nil : correctionNotes[date],
@@ -142,9 +191,26 @@ public struct Ledger: Sendable {
     }
 
     /// Effective and expected summed over the dates of [from, to] inside the period and
-    /// the window. Costs the number of dates with data in the window.
+    /// the window: frozen dates from their snapshots, open ones counted. Costs the number
+    /// of dates with data in the window.
     public func totals(from: LocalDate, to: LocalDate) -> Totals {
         guard let span = policy.settings.periodPart(from: max(from, start), to: to) else { return .zero }
+        guard let frozenThrough, span.lowerBound <= frozenThrough else { return openTotals(span) }
+        var frozenTotals = Totals.zero
+        for (date, day) in frozen where span.contains(date) {
+            frozenTotals = frozenTotals + Totals(effective: day.figures.effective, expected: day.figures.expected)
+        }
+        guard span.upperBound > frozenThrough else { return frozenTotals }
+        return frozenTotals + openTotals(frozenThrough.adding(days: 1)...span.upperBound)
+    }
+
+    /// The minutes of the window's bookings dated in [from, to] inside the period.
+    public func bookingTotal(from: LocalDate, to: LocalDate) -> Int {
+        guard let span = policy.settings.periodPart(from: max(from, start), to: to) else { return 0 }
+        return bookings.reduce(0) { span.contains($1.key) ? $0 + $1.value : $0 }
+    }
+
+    private func openTotals(_ span: ClosedRange<LocalDate>) -> Totals {
         // Walk whichever is shorter: the span's dates, or the window's worked days.
         let workedSum = span.upperBound.dayNumber - span.lowerBound.dayNumber < work.count
             ? (span.lowerBound.dayNumber...span.upperBound.dayNumber).reduce(0) { $0 + (work[LocalDate(dayNumber: $1)]?.worked ?? 0) }
@@ -161,7 +227,8 @@ public struct Ledger: Sendable {
     /// min(period_end, asOf)]. `asOf` may be any date from the day before the window on.
     public func balance(asOf: LocalDate) -> Balance {
         Balance(asOf: asOf, opening: policy.settings.openingBalanceMinutes,
-                totals: carry + totals(from: policy.settings.periodStart, to: asOf))
+                totals: carry + totals(from: policy.settings.periodStart, to: asOf),
+                bookings: carryBookings + bookingTotal(from: policy.settings.periodStart, to: asOf))
     }
 
     /// One row per month of `year` up to `today` (none for a year after it). Each month
@@ -172,18 +239,24 @@ public struct Ledger: Sendable {
         let lastMonth = year == today.year ? today.month : 12
         // One pass over the window's worked days, bucketed by month.
         var recordedByMonth = [Int](repeating: 0, count: 13), workedByMonth = recordedByMonth
-        for (date, day) in work where date.year == year && date <= today {
+        for (date, day) in work where date.year == year && date <= today && frozen[date] == nil {
             recordedByMonth[date.month] += day.recorded
             workedByMonth[date.month] += day.worked
+        }
+        for (date, day) in frozen where date.year == year {
+            recordedByMonth[date.month] += day.figures.recorded
+            workedByMonth[date.month] += day.figures.worked
         }
         var balance = balance(asOf: january.adding(days: -1)).balance
         return (1...lastMonth).map { month in
             let first = LocalDate(year: year, month: month, day: 1)!
             let monthEnd = LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))!
             let inPeriod = totals(from: first, to: min(today, monthEnd))
-            balance += inPeriod.difference
+            let booked = bookingTotal(from: first, to: min(today, monthEnd))
+            balance += inPeriod.difference + booked
             return MonthSummary(first: first, recorded: recordedByMonth[month], worked: workedByMonth[month], effective: inPeriod.effective,
-                                expected: inPeriod.expected, balance: balance,
+                                expected: inPeriod.expected, bookings: booked, balance: balance,
+                                signed: isFrozen(monthEnd) && monthEnd >= policy.settings.periodStart,
                                 reachesPeriod: monthEnd >= policy.settings.periodStart)
         }
     }

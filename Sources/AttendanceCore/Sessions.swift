@@ -105,7 +105,13 @@ public struct DayMinutes: Sendable {
 
     /// The minutes of local date `date` in `zone` (1380, 1440 or 1500 of them).
     public init(date: LocalDate, zone: Zone) {
-        self.init(firstMinute: zone.firstMinute(of: date), length: zone.minutesIn(date))
+        self.init(date: date, buckets: DateBuckets(zone: zone))
+    }
+
+    /// The minutes that count on `date` (its local day, cut at the frozen boundary).
+    public init(date: LocalDate, buckets: DateBuckets) {
+        let minutes = buckets.minutes(of: date)
+        self.init(firstMinute: minutes.lowerBound, length: Int(minutes.upperBound - minutes.lowerBound))
     }
 
     public var length: Int { marks.count }
@@ -180,33 +186,36 @@ public struct DayMinutes: Sendable {
 /// heartbeats and of the entries, each counted once through `DayMinutes`. Dates outside
 /// `dates` (when given) are left out, so a recount of some dates needs only their facts.
 public struct WorkTally: Sendable {
-    public let zone: Zone
+    public let buckets: DateBuckets
     let dates: ClosedRange<LocalDate>?
     /// Entry spans by each local date they touch.
     private var spansByDate: [LocalDate: [MinuteSpan]] = [:]
     private var current: (date: LocalDate, minutes: DayMinutes)?
     public private(set) var days: [LocalDate: DayWork] = [:]
 
-    public init(zone: Zone, entries: [MinuteSpan], dates: ClosedRange<LocalDate>? = nil) {
-        self.zone = zone
+    public init(buckets: DateBuckets, entries: [MinuteSpan], dates: ClosedRange<LocalDate>? = nil) {
+        self.buckets = buckets
         self.dates = dates
         for span in entries where span.end > span.start {
-            for date in zone.dates(of: span) where dates?.contains(date) ?? true {
+            for date in buckets.dates(of: span) where dates?.contains(date) ?? true {
                 spansByDate[date, default: []].append(span)
             }
         }
     }
 
+    public init(zone: Zone, entries: [MinuteSpan], dates: ClosedRange<LocalDate>? = nil) {
+        self.init(buckets: DateBuckets(zone: zone), entries: entries, dates: dates)
+    }
+
     /// One recorded minute; minutes come in increasing order (repeats allowed).
     public mutating func record(_ minute: Int64) {
-        if let current, minute < current.minutes.endMinute {
+        if let current, minute >= current.minutes.firstMinute, minute < current.minutes.endMinute {
             self.current!.minutes.record(minute)
             return
         }
         flush()
-        let date = zone.localDate(ofMinute: minute)
-        guard dates?.contains(date) ?? true else { return }
-        var minutes = DayMinutes(date: date, zone: zone)
+        guard let date = buckets.date(ofMinute: minute), dates?.contains(date) ?? true else { return }
+        var minutes = DayMinutes(date: date, buckets: buckets)
         minutes.record(minute)
         current = (date, minutes)
     }
@@ -222,7 +231,7 @@ public struct WorkTally: Sendable {
     public mutating func finish() -> [LocalDate: DayWork] {
         flush()
         for (date, spans) in spansByDate {
-            var minutes = DayMinutes(date: date, zone: zone)
+            var minutes = DayMinutes(date: date, buckets: buckets)
             for span in spans { minutes.cover(span) }
             if let work = minutes.work { days[date] = work }
         }

@@ -1,18 +1,6 @@
 import AttendanceCore
 import GRDB
 
-/// What a request to stop an entry did.
-public enum EntryStop: Sendable, Equatable {
-    case stopped(TimeEntry), notFound, notRunning
-}
-
-/// What a request to add an entry did.
-public enum EntryAdd: Sendable, Equatable {
-    case added(TimeEntry)
-    /// Another entry runs (only one may).
-    case anotherRuns(TimeEntry)
-}
-
 extension AppDatabase {
     // MARK: Worked minutes: the cache, recounted by date
 
@@ -35,9 +23,9 @@ extension AppDatabase {
     /// A running entry is left out: what it covers grows each minute, so it is added
     /// when figures are read (`liveWork`).
     static func recount(_ db: Database, dates: ClosedRange<LocalDate>?) throws -> [LocalDate: DayWork] {
-        let zone = try zone(db)
-        let range = dates.map { zone.firstMinute(of: $0.lowerBound)..<zone.firstMinute(of: $0.upperBound.adding(days: 1)) }
-        var tally = WorkTally(zone: zone, entries: try entries(db, overlapping: range, nowMinute: nil).map { $0.span(nowMinute: 0) },
+        let buckets = try buckets(db)
+        let range = dates.map { buckets.minutes(of: $0) }
+        var tally = WorkTally(buckets: buckets, entries: try entries(db, overlapping: range, nowMinute: nil).map { $0.span(nowMinute: 0) },
                               dates: dates)
         // In order, so each date's minutes come together.
         let minutes = try Int64.fetchCursor(db, sql: range == nil
@@ -75,12 +63,12 @@ extension AppDatabase {
 
     static func liveWork(_ db: Database, nowMinute: Int64) throws -> LiveWork {
         guard let running = try runningEntry(db) else { return LiveWork() }
-        let zone = try zone(db)
-        let dates = zone.dates(of: running.span(nowMinute: nowMinute))
+        let buckets = try buckets(db)
+        let dates = buckets.dates(of: running.span(nowMinute: nowMinute))
         guard let first = dates.first, let last = dates.last else { return LiveWork() }
-        let range = zone.firstMinute(of: first)..<zone.firstMinute(of: last.adding(days: 1))
+        let range = buckets.minutes(of: first...last)
         let spans = try entries(db, overlapping: range, nowMinute: nowMinute).map { $0.span(nowMinute: nowMinute) }
-        var tally = WorkTally(zone: zone, entries: spans, dates: first...last)
+        var tally = WorkTally(buckets: buckets, entries: spans, dates: first...last)
         let minutes = try Int64.fetchCursor(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? ORDER BY minute",
                                             arguments: [range.lowerBound, range.upperBound])
         while let minute = try minutes.next() { tally.record(minute) }
@@ -99,7 +87,7 @@ extension AppDatabase {
     /// `nowMinute`) — for its sessions and gaps, and the entries that cover any of them.
     public func dayMinutes(_ date: LocalDate, nowMinute: Int64) throws -> (minutes: DayMinutes, entries: [TimeEntry]) {
         try writer.read { db in
-            var day = DayMinutes(date: date, zone: try Self.zone(db))
+            var day = DayMinutes(date: date, buckets: try Self.buckets(db))
             let range = day.firstMinute..<day.endMinute
             let entries = try Self.entries(db, overlapping: range, nowMinute: nowMinute)
             for minute in try Int64.fetchAll(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ?",
@@ -149,8 +137,7 @@ extension AppDatabase {
     /// running one with what it covers at `nowMinute`.
     public func entries(from: LocalDate, to: LocalDate, nowMinute: Int64) throws -> [TimeEntry] {
         try writer.read { db in
-            let zone = try Self.zone(db)
-            return try Self.entries(db, overlapping: zone.firstMinute(of: from)..<zone.firstMinute(of: to.adding(days: 1)),
+            return try Self.entries(db, overlapping: try Self.buckets(db).minutes(of: from...to),
                                     nowMinute: nowMinute)
         }
     }
@@ -160,46 +147,9 @@ extension AppDatabase {
         try writer.read { db in try Self.runningEntry(db) }
     }
 
-    /// Adds an entry (`end` nil: it starts running, unless another runs) and recounts the
-    /// dates it covers, in one transaction. The entry's bounds are checked by the caller.
-    public func addEntry(start: Int64, end: Int64?, note: String, source: EntrySource, at createdAt: Int64) throws -> EntryAdd {
-        try writer.write { db in
-            if end == nil, let running = try Self.runningEntry(db) { return .anotherRuns(running) }
-            try db.execute(sql: "INSERT INTO entry (start_minute, end_minute, note, source, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [start, end, note, source.rawValue, createdAt])
-            let entry = TimeEntry(id: db.lastInsertedRowID, start: start, end: end, note: note, source: source)
-            if end != nil { try Self.recache(db, entry) }
-            return .added(entry)
-        }
-    }
-
-    /// Stops the running entry `id` at `end` (from `choose`, which sees the entry and may
-    /// throw to refuse) and recounts the dates it covers, in one transaction.
-    public func stopEntry(_ id: Int64, at stoppedAt: Int64, end choose: (TimeEntry) throws -> Int64) throws -> EntryStop {
-        try writer.write { db in
-            guard var entry = try Self.entry(db, id: id) else { return .notFound }
-            guard entry.isRunning else { return .notRunning }
-            entry.end = try choose(entry)
-            try db.execute(sql: "UPDATE entry SET end_minute = ?, stopped_at = ? WHERE id = ?", arguments: [entry.end, stoppedAt, id])
-            try Self.recache(db, entry)
-            return .stopped(entry)
-        }
-    }
-
-    /// Marks entry `id` removed (it stays in history; heartbeats are untouched) and
-    /// recounts the dates it covered; false when there is no such entry.
-    public func removeEntry(_ id: Int64, at removedAt: Int64) throws -> Bool {
-        try writer.write { db in
-            guard let entry = try Self.entry(db, id: id) else { return false }
-            try db.execute(sql: "UPDATE entry SET removed_at = ? WHERE id = ?", arguments: [removedAt, id])
-            if !entry.isRunning { try Self.recache(db, entry) }
-            return true
-        }
-    }
-
     /// Recounts the dates a stopped entry covers.
     static func recache(_ db: Database, _ entry: TimeEntry) throws {
-        let dates = try zone(db).dates(of: entry.span(nowMinute: entry.start))
+        let dates = try buckets(db).dates(of: entry.span(nowMinute: entry.start))
         guard let first = dates.first, let last = dates.last else { return }
         try recache(db, dates: first...last)
     }

@@ -174,7 +174,7 @@ public struct AppDatabase: Sendable {
                 """, arguments: Self.arguments(fresh))
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedule") == 0 {
                 let settings = try Self.settings(db)
-                try Self.saveVersion(db, ScheduleVersion(validFrom: settings.periodStart, minutes: settings.simpleWeek))
+                try SaveScheduleVersion.store(db, ScheduleVersion(validFrom: settings.periodStart, minutes: settings.simpleWeek))
             }
         }
     }
@@ -195,7 +195,7 @@ public struct AppDatabase: Sendable {
     }
 
     static func recordHeartbeats(_ db: Database, _ beats: [HeartbeatMinute], receivedAt: Int64) throws -> IngestResult {
-        let zone = try Self.zone(db)
+        let buckets = try Self.buckets(db)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)
             ON CONFLICT (minute, host) DO NOTHING
@@ -219,8 +219,9 @@ public struct AppDatabase: Sendable {
             }
             result.accepted += 1
             // The first host in a minute makes it recorded; later hosts change nothing.
-            if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 {
-                try bump.execute(arguments: [zone.localDate(ofMinute: beat.minute), beat.minute])
+            // A minute only a snapshot holds (rule 11) counts on no date.
+            if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1, let date = buckets.date(ofMinute: beat.minute) {
+                try bump.execute(arguments: [date, beat.minute])
             }
         }
         return result
@@ -251,7 +252,8 @@ public struct AppDatabase: Sendable {
 
     // MARK: Daily cache
 
-    /// Recomputes `daily_attendance` from the raw heartbeats and the entries in the configured zone.
+    /// Recomputes `daily_attendance` from the raw heartbeats and the entries in the
+    /// configured zone, cut at the frozen boundary (`DateBuckets`).
     public func rebuildDailyCache() throws {
         try writer.write { db in try Self.rebuildDailyCache(db) }
     }

@@ -218,6 +218,95 @@ enum Migrations {
                 ALTER TABLE daily_attendance_v6 RENAME TO daily_attendance;
                 """)
         }
+        migrator.registerMigration("v7-signed-months") { db in
+            try db.execute(sql: """
+                -- Bookings on the time account (rule 7b). History: a row is never deleted, and
+                -- only its removal is set, once.
+                CREATE TABLE booking (
+                    id         INTEGER PRIMARY KEY,
+                    date       TEXT    NOT NULL CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                    kind       TEXT    NOT NULL CHECK (kind IN ('payout', 'adjustment')),
+                    minutes    INTEGER NOT NULL CHECK (minutes <> 0 AND minutes BETWEEN -1000000 AND 1000000
+                                                       AND (kind <> 'payout' OR minutes < 0)),
+                    note       TEXT    NOT NULL CHECK (length(note) BETWEEN 1 AND 500),
+                    created_at INTEGER NOT NULL,
+                    removed_at INTEGER
+                );
+                CREATE INDEX booking_by_date ON booking (date) WHERE removed_at IS NULL;
+                CREATE TRIGGER booking_no_delete BEFORE DELETE ON booking
+                BEGIN SELECT RAISE(ABORT, 'bookings are kept as history; mark one removed'); END;
+                CREATE TRIGGER booking_set_once BEFORE UPDATE ON booking
+                WHEN NEW.id IS NOT OLD.id OR NEW.date IS NOT OLD.date OR NEW.kind IS NOT OLD.kind
+                    OR NEW.minutes IS NOT OLD.minutes OR NEW.note IS NOT OLD.note OR NEW.created_at IS NOT OLD.created_at
+                    OR OLD.removed_at IS NOT NULL
+                BEGIN SELECT RAISE(ABORT, 'a booking is history: only its removal is set later, once'); END;
+
+                -- The signed months (rule 11), a run from the period's first month. snapshot
+                -- holds exactly the canonical JSON bytes the digest was made of; end_minute is
+                -- the first UTC minute after last_date in the zone of the day it was signed.
+                -- A row is never changed; unsigning (the latest only) deletes it, and
+                -- month_event keeps both events.
+                CREATE TABLE signed_month (
+                    month           TEXT    PRIMARY KEY NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+                    snapshot        BLOB    NOT NULL,
+                    digest          TEXT    NOT NULL CHECK (length(digest) = 64),
+                    previous_digest TEXT    NOT NULL CHECK (length(previous_digest) = 64),
+                    signed_at       INTEGER NOT NULL,
+                    last_date       TEXT    NOT NULL,
+                    end_minute      INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TRIGGER signed_month_no_update BEFORE UPDATE ON signed_month
+                BEGIN SELECT RAISE(ABORT, 'a signed month is never changed; unsign it'); END;
+
+                -- The snapshot's days, one row each, as the pages read them: the row text as
+                -- signed and its figures. Derived from the snapshot (verify compares them).
+                CREATE TABLE signed_day (
+                    date        TEXT    PRIMARY KEY NOT NULL,
+                    month       TEXT    NOT NULL REFERENCES signed_month (month) ON DELETE CASCADE,
+                    row         TEXT    NOT NULL,
+                    recorded    INTEGER NOT NULL,
+                    manual      INTEGER NOT NULL,
+                    correction  INTEGER,
+                    correction_note TEXT,
+                    effective   INTEGER NOT NULL,
+                    expected    INTEGER NOT NULL,
+                    holiday     TEXT,
+                    absence_kind TEXT,
+                    half_day    INTEGER NOT NULL DEFAULT 0,
+                    first_start TEXT,
+                    last_end    TEXT,
+                    working_day INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX signed_day_by_month ON signed_day (month);
+
+                -- Signing and unsigning, kept for good.
+                CREATE TABLE month_event (
+                    id     INTEGER PRIMARY KEY,
+                    month  TEXT    NOT NULL,
+                    event  TEXT    NOT NULL CHECK (event IN ('signed', 'unsigned')),
+                    at     INTEGER NOT NULL,
+                    digest TEXT    NOT NULL,
+                    reason TEXT
+                );
+                CREATE TRIGGER month_event_no_update BEFORE UPDATE ON month_event
+                BEGIN SELECT RAISE(ABORT, 'the signing history is never changed'); END;
+                CREATE TRIGGER month_event_no_delete BEFORE DELETE ON month_event
+                BEGIN SELECT RAISE(ABORT, 'the signing history is never changed'); END;
+
+                -- Changes that moved figures of past days: what, when, before and after.
+                CREATE TABLE change_log (
+                    id      INTEGER PRIMARY KEY,
+                    at      INTEGER NOT NULL,
+                    subject TEXT    NOT NULL,
+                    before  TEXT    NOT NULL,
+                    after   TEXT    NOT NULL
+                );
+                CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
+                BEGIN SELECT RAISE(ABORT, 'the history of changes is never changed'); END;
+                CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
+                BEGIN SELECT RAISE(ABORT, 'the history of changes is never changed'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -90,6 +90,12 @@ public struct App: Sendable {
             return response
         } catch let error as ValidationError {
             return errorResponse(422, error.message, for: request)
+        } catch let error as InvalidValue {
+            return errorResponse(422, error.message, for: request)
+        } catch let refusal as FrozenRefusal {
+            return errorResponse(409, refusal.message, for: request)
+        } catch let refusal as ConflictRefusal {
+            return errorResponse(409, refusal.message, for: request)
         } catch {
             guard let fault = StorageFault(error) else {
                 log("500 \(request.method) \(request.path): \(error)")

@@ -16,7 +16,7 @@ enum EntryHandler {
 
     static func body(_ context: RequestContext, _ entry: TimeEntry) throws -> String {
         var out = ""
-        FiguresHandler.entryJSON(entry, zone: try context.zone(), nowMinute: context.nowMinute, into: &out)
+        FiguresJSON.entryJSON(entry, zone: try context.zone(), nowMinute: context.nowMinute, into: &out)
         return out
     }
 
@@ -27,7 +27,7 @@ enum EntryHandler {
         var out = "["
         for (index, entry) in try context.database.entries(from: from, to: to, nowMinute: context.nowMinute).enumerated() {
             if index > 0 { out += "," }
-            FiguresHandler.entryJSON(entry, zone: zone, nowMinute: context.nowMinute, into: &out)
+            FiguresJSON.entryJSON(entry, zone: zone, nowMinute: context.nowMinute, into: &out)
         }
         return .jsonText(out + "]")
     }

@@ -6,63 +6,6 @@ import JSONText
 enum FiguresHandler {
     static let maxDays = 3660
 
-    /// A day as `/api/days` shows it, written out directly: a year of rows is the API's
-    /// largest answer, and an encoder walking 366 objects cost more than the figures.
-    /// Keys in sorted order, as `Response.json` writes them; text goes through `JSONText`.
-    /// `/api/days/{date}` adds its sessions, gaps and entries (`detail`).
-    static func dayJSON(_ day: DayFigures, zone: Zone, detail: DayDetail? = nil, into out: inout String) {
-        func instant(_ minute: Int64?) -> String { minute.map { "\"" + zone.rfc3339(minute: $0) + "\"" } ?? "null" }
-        out += #"{"absence":"#
-        if let absence = day.absence {
-            out += #"{"half_day":\#(absence.halfDay),"kind":"\#(absence.kind.rawValue)"}"#
-        } else {
-            out += "null"
-        }
-        out += #","breaks":\#(day.work?.breaks ?? 0),"correction":\#(day.correction.map(String.init) ?? "null"),"#
-        out += #""date":"\#(day.date)","effective":\#(day.effective),"#
-        if let detail {
-            out += #""entries":["#
-            for (index, entry) in detail.entries.enumerated() {
-                if index > 0 { out += "," }
-                entryJSON(entry, zone: zone, nowMinute: detail.nowMinute, into: &out)
-            }
-            out += "],"
-        }
-        out += #""expected":\#(day.expected),"first_start":\#(instant(day.work?.firstStart)),"frozen":false,"#
-        if let detail {
-            out += #""gaps":["#
-            out += detail.gaps.map { #"{"end":\#(instant($0.end)),"minutes":\#($0.minutes),"start":\#(instant($0.start))}"# }
-                .joined(separator: ",")
-            out += "],"
-        }
-        out += #""holiday":\#(day.holiday.map(JSONText.quoted) ?? "null"),"last_end":\#(instant(day.work?.lastEnd)),"#
-        out += #""manual":\#(day.manual),"recorded":\#(day.recorded),"rule_deduction":0,"#
-        if let detail {
-            out += #""sessions":["#
-            out += detail.sessions.map {
-                #"{"end":\#(instant($0.end)),"manual":\#($0.manual),"minutes":\#($0.minutes),"start":\#(instant($0.start))}"#
-            }.joined(separator: ",")
-            out += "],"
-        }
-        out += #""warnings":[],"worked":\#(day.worked),"working_day":\#(day.workingDay)}"#
-    }
-
-    /// What `/api/days/{date}` shows beyond the row.
-    struct DayDetail {
-        let sessions: [Session]
-        let gaps: [Gap]
-        let entries: [TimeEntry]
-        let nowMinute: Int64
-    }
-
-    /// An entry as `/api/entries` shows it: start and end with the zone's offset at each,
-    /// the minutes it covers (a running one: so far).
-    static func entryJSON(_ entry: TimeEntry, zone: Zone, nowMinute: Int64, into out: inout String) {
-        out += #"{"end":\#(entry.end.map { "\"" + zone.rfc3339(minute: $0) + "\"" } ?? "null"),"id":\#(entry.id),"#
-        out += #""minutes":\#(entry.span(nowMinute: nowMinute).minutes),"note":\#(JSONText.quoted(entry.note)),"#
-        out += #""source":"\#(entry.source.rawValue)","start":"\#(zone.rfc3339(minute: entry.start))"}"#
-    }
-
     struct BalanceBody: Encodable {
         let balance: Balance, settings: Settings
 
@@ -103,7 +46,7 @@ enum FiguresHandler {
         var body = "["
         for (index, day) in ledger.days(from: from, to: to).enumerated() {
             if index > 0 { body += "," }
-            dayJSON(day, zone: zone, into: &body)
+            FiguresJSON.dayJSON(day, zone: zone, into: &body)
         }
         body += "]"
         return .jsonText(body)
@@ -117,8 +60,8 @@ enum FiguresHandler {
         let (minutes, entries) = try context.database.dayMinutes(date, nowMinute: context.nowMinute)
         let sessions = minutes.sessions
         var body = ""
-        dayJSON(ledger.day(date), zone: ledger.policy.settings.timezone,
-                detail: DayDetail(sessions: sessions, gaps: DayMinutes.gaps(between: sessions), entries: entries,
+        FiguresJSON.dayJSON(ledger.day(date), zone: ledger.policy.settings.timezone,
+                detail: FiguresJSON.DayDetail(sessions: sessions, gaps: DayMinutes.gaps(between: sessions), entries: entries,
                                   nowMinute: context.nowMinute), into: &body)
         return .jsonText(body)
     }

@@ -49,6 +49,13 @@ final class RequestContext {
     }
 
     func requirePages() throws -> Pages { try app.requirePages() }
+
+    /// Applies a change through storage's one write path, at this request's moment.
+    @discardableResult
+    func apply<C: Change>(_ change: C) throws -> C.Outcome {
+        defer { settingsChanged() }
+        return try database.apply(change, at: now)
+    }
 }
 
 /// A path parameter's type: how a path segment becomes a value, or the error that says why not.

@@ -1,5 +1,6 @@
 import AttendanceCore
 import HTTPMessage
+import Storage
 
 /// `GET/POST /api/settings`.
 enum SettingsHandler {
@@ -11,9 +12,9 @@ enum SettingsHandler {
     /// with the rewritten schedule version in one transaction.
     static func post(_ context: RequestContext) throws -> Response {
         let change = try context.request.decodeJSON(SettingsChange.self)
-        let (settings, schedule) = try context.database.updateSettings { settings, schedule in
+        let (settings, schedule) = try context.apply(UpdateSettings { settings, schedule in
             try change.apply(to: &settings, schedule: schedule, now: context.now)
-        }
+        })
         context.settingsChanged()
         return .json(SettingsBody(settings, schedule: schedule, today: try context.today()))
     }

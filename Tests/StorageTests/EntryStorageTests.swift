@@ -17,7 +17,7 @@ import Testing
         let db = try freshDatabase()
         let start = minute("2024-06-03T23:00:00+02:00"), end = minute("2024-06-04T01:30:00+02:00")
         _ = try db.recordHeartbeats([HeartbeatMinute(minute: start + 10, host: "laptop")], receivedAt: 0)
-        let entry = added(try db.addEntry(start: start, end: end, note: "night call", source: .manual, at: 1))
+        let entry = added(try db.apply(AddEntry(start: start, end: end, note: "night call", source: .manual), at: 1))
         let monday = LocalDate("2024-06-03")!, tuesday = LocalDate("2024-06-04")!
         var ledger = try db.ledger(from: monday, to: tuesday)
         #expect(ledger.day(monday).recorded == 1 && ledger.day(monday).manual == 59 && ledger.day(monday).worked == 60)
@@ -28,8 +28,8 @@ import Testing
         ledger = try db.ledger(from: tuesday, to: tuesday)
         #expect(ledger.day(tuesday).recorded == 1 && ledger.day(tuesday).manual == 89 && ledger.day(tuesday).worked == 90)
         #expect(try db.dailyCacheIsConsistent())
-        #expect(try db.removeEntry(entry.id, at: 3))
-        #expect(try !db.removeEntry(entry.id, at: 4))
+        #expect(try db.apply(RemoveEntry(entry.id), at: 3))
+        #expect(try !db.apply(RemoveEntry(entry.id), at: 4))
         ledger = try db.ledger(from: monday, to: tuesday)
         #expect(ledger.day(monday).worked == 1 && ledger.day(tuesday).worked == 1 && ledger.day(tuesday).manual == 0)
         #expect(try db.heartbeatCount() == 2)
@@ -47,8 +47,8 @@ import Testing
     @Test func aRunningEntry() throws {
         let db = try freshDatabase()
         let start = minute("2024-06-03T14:00:00+02:00")
-        let running = added(try db.addEntry(start: start, end: nil, note: "", source: .manual, at: 0))
-        #expect(try db.addEntry(start: start + 5, end: nil, note: "", source: .manual, at: 0) == .anotherRuns(running))
+        let running = added(try db.apply(AddEntry(start: start, end: nil, note: "", source: .manual), at: 0))
+        #expect(try db.apply(AddEntry(start: start + 5, end: nil, note: "", source: .manual), at: 0) == .anotherRuns(running))
         let monday = LocalDate("2024-06-03")!
         #expect(try db.ledger(from: monday, to: monday, nowMinute: start + 45).day(monday).manual == 45)
         // The balance's carry counts it too.
@@ -56,9 +56,9 @@ import Testing
         #expect(through.totals.effective == 45)
         #expect(try db.recordedMinutes(from: monday, to: monday).isEmpty)
         #expect(try db.dailyCacheIsConsistent())
-        #expect(try db.stopEntry(running.id, at: 0) { _ in start + 50 } == .stopped(TimeEntry(id: running.id, start: start, end: start + 50)))
-        #expect(try db.stopEntry(running.id, at: 0) { _ in start + 60 } == .notRunning)
-        #expect(try db.stopEntry(999, at: 0) { _ in start + 60 } == .notFound)
+        #expect(try db.apply(StopEntry(running.id) { _ in start + 50 }, at: 0) == .stopped(TimeEntry(id: running.id, start: start, end: start + 50)))
+        #expect(try db.apply(StopEntry(running.id) { _ in start + 60 }, at: 0) == .notRunning)
+        #expect(try db.apply(StopEntry(999) { _ in start + 60 }, at: 0) == .notFound)
         #expect(try db.ledger(from: monday, to: monday, nowMinute: start + 500).day(monday).manual == 50)
         #expect(try db.dailyCacheIsConsistent())
     }
@@ -78,8 +78,8 @@ import Testing
         var ids: [Int64] = []
         for _ in 0..<25 {
             let start = center + Int64.random(in: -1500...1500, using: &random)
-            let entry = added(try db.addEntry(start: start, end: start + Int64.random(in: 1...1440, using: &random), note: "",
-                                              source: .manual, at: 0))
+            let entry = added(try db.apply(AddEntry(start: start, end: start + Int64.random(in: 1...1440, using: &random), note: "",
+                                              source: .manual), at: 0))
             ids.append(entry.id)
             #expect(try db.dailyCacheIsConsistent())
             // Heartbeats after the entry land on manual minutes too.
@@ -87,7 +87,7 @@ import Testing
             #expect(try db.dailyCacheIsConsistent())
         }
         for id in ids.shuffled(using: &random).prefix(10) {
-            #expect(try db.removeEntry(id, at: 2))
+            #expect(try db.apply(RemoveEntry(id), at: 2))
             #expect(try db.dailyCacheIsConsistent())
         }
         let from = LocalDate("2024-10-20")!, to = LocalDate("2024-11-03")!
@@ -105,8 +105,8 @@ import Testing
         let db = try freshDatabase()
         _ = try db.recordHeartbeats([HeartbeatMinute(minute: minute("2024-06-03T09:00:00+02:00"), host: "")], receivedAt: 0)
         try db.writer.write { try $0.execute(sql: "UPDATE daily_attendance SET minutes = 7 WHERE date = '2024-06-03'") }
-        _ = try db.addEntry(start: minute("2024-06-10T09:00:00+02:00"), end: minute("2024-06-10T10:00:00+02:00"), note: "",
-                            source: .manual, at: 0)
+        _ = try db.apply(AddEntry(start: minute("2024-06-10T09:00:00+02:00"), end: minute("2024-06-10T10:00:00+02:00"), note: "",
+                            source: .manual), at: 0)
         #expect(try db.recordedMinutes(from: LocalDate("2024-06-03")!, to: LocalDate("2024-06-03")!).values.first == 7)
         #expect(try !db.dailyCacheIsConsistent())
         try db.rebuildDailyCache()

@@ -8,11 +8,11 @@ func freshDatabase(zone: String = "Europe/Berlin") throws -> AppDatabase {
 
 extension AppDatabase {
     /// Edits the settings alone, as a settings change without the schedule does.
-    func change(_ edit: (inout Settings) -> Void) throws {
-        _ = try updateSettings { settings, _ in
+    func change(_ edit: @escaping (inout Settings) -> Void) throws {
+        _ = try apply(UpdateSettings { settings, _ in
             edit(&settings)
             return nil
-        }
+        }, at: 0)
     }
 }
 

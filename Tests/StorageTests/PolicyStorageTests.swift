@@ -20,14 +20,14 @@ import Testing
     @Test func newestCorrectionWinsAndRemovalRestoresRecorded() throws {
         let db = try freshDatabase()
         let day = LocalDate("2024-01-31")!
-        _ = try db.addCorrection(day, minutes: 300, note: "first", at: 10)
-        _ = try db.addCorrection(day, minutes: 420, note: "second", at: 20)
+        _ = try db.apply(SaveCorrection(day, minutes: 300, note: "first"), at: 10)
+        _ = try db.apply(SaveCorrection(day, minutes: 420, note: "second"), at: 20)
         #expect(try db.corrections().map(\.minutes) == [420])
-        #expect(try db.removeCorrection(day, at: 30))
+        #expect(try db.apply(RemoveCorrection(day), at: 30))
         #expect(try db.corrections().isEmpty)
         #expect(try db.ledger(from: day, to: day).corrections.isEmpty)
-        #expect(try !db.removeCorrection(day, at: 40))
-        _ = try db.addCorrection(day.adding(days: 1), minutes: 1, note: "next day", at: 50)
+        #expect(try !db.apply(RemoveCorrection(day), at: 40))
+        _ = try db.apply(SaveCorrection(day.adding(days: 1), minutes: 1, note: "next day"), at: 50)
         #expect(try db.correctionHistory(from: day, to: day).map(\.minutes) == [nil, 420, 300])
         #expect(try db.correctionHistory(from: day, to: day).map(\.note) == ["", "second", "first"])
         #expect(try db.correctionHistory(from: day, to: day.adding(days: 1)).map(\.note) == ["", "second", "first", "next day"])
@@ -36,12 +36,12 @@ import Testing
     @Test func holidaysAreAddedRenamedAndRemoved() throws {
         let db = try freshDatabase()
         let day = LocalDate("2024-12-25")!
-        #expect(try db.setHoliday(day, name: "Xmas"))
-        #expect(try !db.setHoliday(day, name: "Christmas"))
+        #expect(try db.apply(SetHoliday(day, name: "Xmas"), at: 0))
+        #expect(try !db.apply(SetHoliday(day, name: "Christmas"), at: 0))
         #expect(try db.holidays().map(\.name) == ["Christmas"])
         #expect(try db.holidays(from: LocalDate("2025-01-01")!, to: nil).isEmpty)
-        #expect(try db.deleteHoliday(day))
-        #expect(try !db.deleteHoliday(day))
+        #expect(try db.apply(RemoveHoliday(day), at: 0))
+        #expect(try !db.apply(RemoveHoliday(day), at: 0))
     }
 
     @Test func schemaRefusesWhatTheRulesForbid() throws {
@@ -58,7 +58,7 @@ import Testing
         #expect(throws: (any Error).self) {
             try db.writer.write { try $0.execute(sql: "INSERT INTO holiday (date, name) VALUES ('tomorrow', 'x')") }
         }
-        _ = try db.addCorrection(LocalDate("2024-01-02")!, minutes: 60, note: "", at: 0)
+        _ = try db.apply(SaveCorrection(LocalDate("2024-01-02")!, minutes: 60, note: ""), at: 0)
         #expect(throws: (any Error).self) {
             try db.writer.write { try $0.execute(sql: "UPDATE correction SET minutes = 1") }
         }
@@ -130,22 +130,22 @@ import Testing
         for _ in 0..<Int.random(in: 0...4, using: &generator) {
             let minutesPerDay = (0..<7).map { _ in [0, 240, 450, 480, 600].randomElement(using: &generator)! }
             let version = ScheduleVersion(validFrom: randomDate(&generator), minutes: WeekMinutes { minutesPerDay[$0.index] })
-            _ = try db.saveScheduleVersion(version)
+            _ = try db.apply(SaveScheduleVersion(version), at: 0)
             versions[version.validFrom] = minutesPerDay
         }
         var holidays: Set<LocalDate> = [], corrections: [LocalDate: Int] = [:]
         for _ in 0..<30 {
             let date = randomDate(&generator)
-            _ = try db.setHoliday(date, name: "h")
+            _ = try db.apply(SetHoliday(date, name: "h"), at: 0)
             holidays.insert(date)
         }
         for index in 0..<60 {
             let date = randomDate(&generator)
             if index % 7 == 6, corrections[date] != nil || Bool.random(using: &generator) {
-                if try db.removeCorrection(date, at: Int64(index)) { corrections[date] = nil }
+                if try db.apply(RemoveCorrection(date), at: Int64(index)) { corrections[date] = nil }
             } else {
                 let value = Int.random(in: 0...1380, using: &generator)
-                _ = try db.addCorrection(date, minutes: value, note: "", at: Int64(index))
+                _ = try db.apply(SaveCorrection(date, minutes: value, note: ""), at: Int64(index))
                 corrections[date] = value
             }
         }

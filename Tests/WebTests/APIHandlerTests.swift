@@ -1,6 +1,7 @@
 import AttendanceCore
 import Foundation
 import HTTPMessage
+import Storage
 import Testing
 @testable import Web
 
@@ -463,7 +464,7 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
     @Test func textInDaysRowsIsEscaped() throws {
         let app = try makeApp()
         let name = "Quote \" back\\slash tab\t line\n bell\u{07} ü 😀 </script>"
-        _ = try app.database.setHoliday(LocalDate("2024-06-04")!, name: name)
+        _ = try app.database.apply(SetHoliday(LocalDate("2024-06-04")!, name: name), at: 0)
         let rows = jsonArray(send(app, "GET", "/api/days?from=2024-06-03&to=2024-06-04"))
         #expect(rows.count == 2)
         #expect(rows[1]["holiday"] as? String == name)

@@ -14,10 +14,10 @@ let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 /// and 9 h recorded on each weekday of that week: +1:00 a day.
 func makePageApp() throws -> App {
     let database = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-03")!, timezone: .utc))
-    _ = try database.updateSettings { settings, _ in
+    _ = try database.apply(UpdateSettings { settings, _ in
         settings.periodStart = LocalDate("2024-05-27")!
         return nil
-    }
+    }, at: 0)
     let monday = Timestamp.epochSeconds("2024-05-27T08:00:00Z")! / 60
     let beats = (0..<5).flatMap { day in (0..<540).map { HeartbeatMinute(minute: monday + Int64(day * 1440 + $0), host: "") } }
     _ = try database.recordHeartbeats(beats, receivedAt: 0)
@@ -90,8 +90,8 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
 
     @Test func userTextIsEscapedEverywhere() throws {
         let app = try makePageApp()
-        _ = try app.database.setHoliday(LocalDate("2024-05-29")!, name: "<script>alert(1)</script>")
-        _ = try app.database.addCorrection(LocalDate("2024-05-28")!, minutes: 60, note: "\"><img src=x onerror=alert(1)>", at: 1)
+        _ = try app.database.apply(SetHoliday(LocalDate("2024-05-29")!, name: "<script>alert(1)</script>"), at: 0)
+        _ = try app.database.apply(SaveCorrection(LocalDate("2024-05-28")!, minutes: 60, note: "\"><img src=x onerror=alert(1)>"), at: 1)
         for path in ["/settings", "/corrections?from=2024-05-01&to=2024-05-31"] {
             let page = html(send(app, "GET", path))
             #expect(!page.contains("<script>alert(1)"), "\(path)")
@@ -172,7 +172,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
 
     @Test func workingHoursFormRewritesTheVersionInForceToday() throws {
         let app = try makePageApp()
-        _ = try app.database.saveScheduleVersion(ScheduleVersion(validFrom: LocalDate("2024-06-01")!, minutes: WeekMinutes { _ in 60 }))
+        _ = try app.database.apply(SaveScheduleVersion(ScheduleVersion(validFrom: LocalDate("2024-06-01")!, minutes: WeekMinutes { _ in 60 })), at: 0)
         let saved = form(app, "/settings/schedule/today", [("working_days", "mon"), ("working_days", "sat"), ("daily_hours", "7.5")])
         #expect(location(saved) == "/settings?saved=schedule#schedule")
         #expect(try app.database.schedule().versions.map(\.minutes.values) == [[480, 480, 480, 480, 480, 0, 0], [450, 0, 0, 0, 0, 450, 0]])

@@ -33,7 +33,7 @@ enum Absences {
         }
         let note = booking.note?.trimmingWhitespace ?? ""
         try Input.text(note, field: .note, limit: noteLimit)
-        return try context.database.bookAbsences(from: from, to: to) { policy in
+        return try context.apply(BookAbsences(from: from, to: to) { policy in
             let (booked, skipped) = policy.booking(from: from, to: to)
             guard !booked.isEmpty else {
                 throw ValidationError(.from, from == to
@@ -42,7 +42,7 @@ enum Absences {
             }
             let absences = booked.map { Absence(date: $0, kind: kind, halfDay: booking.halfDay ?? false, note: note) }
             return (absences, Booked(booked: booked.map(\.description), skipped: skipped.map(\.description)))
-        }
+        })
     }
 
     static func remove(_ context: RequestContext, date text: String) throws {
@@ -50,7 +50,7 @@ enum Absences {
     }
 
     static func remove(_ context: RequestContext, date: LocalDate) throws {
-        guard try context.database.deleteAbsence(date) else { throw HTTPError(404, "no absence on \(date)") }
+        guard try context.apply(RemoveAbsence(date)) else { throw HTTPError(404, "no absence on \(date)") }
     }
 
     /// Rule 7a for `year` (this year when nil), as of today.

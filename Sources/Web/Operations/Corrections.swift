@@ -16,7 +16,7 @@ enum Corrections {
         }
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         try Input.text(note, field: .note, limit: noteLimit)
-        return try context.database.addCorrection(date, minutes: minutes, note: note, at: context.now)
+        return try context.apply(SaveCorrection(date, minutes: minutes, note: note))
     }
 
     /// Records the removal of a date's correction; 404 when it has none.
@@ -26,7 +26,7 @@ enum Corrections {
     }
 
     static func remove(_ context: RequestContext, date: LocalDate) throws {
-        guard try context.database.removeCorrection(date, at: context.now) else {
+        guard try context.apply(RemoveCorrection(date)) else {
             throw HTTPError(404, "no correction on \(date)")
         }
     }

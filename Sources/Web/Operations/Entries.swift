@@ -53,7 +53,7 @@ enum Entries {
             }
         }
         let note = try Self.note(note)
-        switch try context.database.addEntry(start: start, end: end, note: note, source: source, at: context.now) {
+        switch try context.apply(AddEntry(start: start, end: end, note: note, source: source)) {
         case let .added(entry): return entry
         case let .anotherRuns(running): throw anotherRuns(context, running)
         }
@@ -74,14 +74,14 @@ enum Entries {
     /// Stops the running entry `id` at `end` (a UTC minute), or now when nil: then at most
     /// 1440 minutes after its start, the most a running entry covers.
     static func stop(_ context: RequestContext, id: Int64, end: Int64?) throws -> TimeEntry {
-        let result = try context.database.stopEntry(id, at: context.now) { entry in
+        let result = try context.apply(StopEntry(id) { entry in
             let chosen = end ?? min(context.nowMinute, entry.start + TimeEntry.maxMinutes)
             if end == nil, chosen <= entry.start {
                 throw ValidationError(.end, "entry \(id) started less than a minute ago and covers no minute yet: remove it, or stop it later")
             }
             try checkEnd(chosen, start: entry.start)
             return chosen
-        }
+        })
         switch result {
         case let .stopped(entry): return entry
         case .notFound: throw HTTPError(404, "no entry \(id)")
@@ -91,6 +91,6 @@ enum Entries {
 
     /// Removes an entry (kept in history; heartbeats untouched); 404 when there is none.
     static func remove(_ context: RequestContext, id: Int64) throws {
-        guard try context.database.removeEntry(id, at: context.now) else { throw HTTPError(404, "no entry \(id)") }
+        guard try context.apply(RemoveEntry(id)) else { throw HTTPError(404, "no entry \(id)") }
     }
 }

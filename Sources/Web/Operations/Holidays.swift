@@ -1,6 +1,7 @@
 import AttendanceCore
 import Foundation
 import HTTPMessage
+import Storage
 
 /// Adding, renaming, importing and removing holidays, for the API and the forms.
 enum Holidays {
@@ -10,7 +11,7 @@ enum Holidays {
     static func save(_ context: RequestContext, date text: String, name: String) throws -> (date: LocalDate, name: String, created: Bool) {
         let date = try Input.date(text, field: .date)
         let name = try validName(name)
-        return (date, name, try context.database.setHoliday(date, name: name))
+        return (date, name, try context.apply(SetHoliday(date, name: name)))
     }
 
     struct Imported: Encodable {
@@ -39,7 +40,11 @@ enum Holidays {
                 skipped.append(.init(summary: summary, why: why))
             }
         }
-        let counts = try context.database.importHolidays(holidays)
+        let counts = try context.apply(ImportHolidays(holidays))
+        for holiday in counts.frozen {
+            let month = Month(of: holiday.date)
+            skipped.append(.init(summary: holiday.name, why: "\(holiday.date) is in \(month.name) (\(month)), which is signed: its holidays stay as they were signed"))
+        }
         return Imported(added: counts.added, renamed: counts.renamed, skipped: skipped)
     }
 
@@ -48,7 +53,7 @@ enum Holidays {
     }
 
     static func remove(_ context: RequestContext, date: LocalDate) throws {
-        guard try context.database.deleteHoliday(date) else { throw HTTPError(404, "no holiday on \(date)") }
+        guard try context.apply(RemoveHoliday(date)) else { throw HTTPError(404, "no holiday on \(date)") }
     }
 
     static func validName(_ name: String) throws -> String {

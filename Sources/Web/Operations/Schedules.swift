@@ -7,7 +7,7 @@ enum Schedules {
     /// Validates and stores a version; true when it was new.
     static func save(_ context: RequestContext, validFrom text: String, minutes: [String: Int]) throws -> (ScheduleVersion, Bool) {
         let version = ScheduleVersion(validFrom: try Input.date(text, field: .validFrom), minutes: try Input.week(minutes, field: .minutes))
-        return (version, try context.database.saveScheduleVersion(version))
+        return (version, try context.apply(SaveScheduleVersion(version)))
     }
 
     static func remove(_ context: RequestContext, validFrom text: String) throws {
@@ -15,11 +15,9 @@ enum Schedules {
     }
 
     static func remove(_ context: RequestContext, validFrom date: LocalDate) throws {
-        switch try context.database.removeScheduleVersion(date) {
+        switch try context.apply(RemoveScheduleVersion(date)) {
         case .removed: return
         case .notFound: throw HTTPError(404, "no schedule version from \(date)")
-        case .onlyVersion:
-            throw HTTPError(409, "the version from \(date) is the only one; the schedule always keeps one (change its hours instead)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Storage
 import AttendanceCore
 import Foundation
 import HTTPMessage
@@ -206,9 +207,9 @@ enum SettingsPage {
         }
         if typed.errors.isEmpty {
             do {
-                _ = try context.database.updateSettings { settings, schedule in
+                _ = try context.apply(UpdateSettings { settings, schedule in
                     try change.apply(to: &settings, schedule: schedule, now: context.now)
-                }
+                })
                 return .seeOther("/settings?saved=settings")
             } catch let error as ValidationError {
                 typed.errors.add(error)
@@ -229,9 +230,9 @@ enum SettingsPage {
             var change = SettingsChange()
             change.workingDays = Weekday.allCases.filter(typed.workingDays.contains).map(\.rawValue)
             change.dailyRequiredMinutes = minutes
-            _ = try context.database.updateSettings { settings, schedule in
+            _ = try context.apply(UpdateSettings { settings, schedule in
                 try change.apply(to: &settings, schedule: schedule, now: context.now)
-            }
+            })
             return .seeOther("/settings?saved=schedule#schedule")
         } catch let error as ValidationError {
             typed.errors.add(error)
