@@ -10,7 +10,7 @@ enum FiguresHandler {
         let balance: Balance, settings: Settings
 
         enum CodingKeys: String, CodingKey {
-            case asOf = "as_of", periodStart = "period_start", periodEnd = "period_end", opening, effective, expected, balance
+            case asOf = "as_of", periodStart = "period_start", periodEnd = "period_end", opening, effective, expected, bookings, balance
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -21,12 +21,14 @@ enum FiguresHandler {
             try container.encode(balance.opening, forKey: .opening)
             try container.encode(balance.totals.effective, forKey: .effective)
             try container.encode(balance.totals.expected, forKey: .expected)
+            try container.encode(balance.bookings, forKey: .bookings)
             try container.encode(balance.balance, forKey: .balance)
         }
     }
 
     struct MonthBody: Encodable {
-        let month: String, recorded: Int, worked: Int, effective: Int, expected: Int, delta: Int, balance: Int
+        let month: String, recorded: Int, worked: Int, effective: Int, expected: Int, delta: Int, bookings: Int, balance: Int
+        let signed: Bool
 
         init(_ summary: MonthSummary) {
             month = summary.month
@@ -35,7 +37,9 @@ enum FiguresHandler {
             effective = summary.effective
             expected = summary.expected
             delta = summary.delta
+            bookings = summary.bookings
             balance = summary.balance
+            signed = summary.signed
         }
     }
 
@@ -46,7 +50,8 @@ enum FiguresHandler {
         var body = "["
         for (index, day) in ledger.days(from: from, to: to).enumerated() {
             if index > 0 { body += "," }
-            FiguresJSON.dayJSON(day, zone: zone, into: &body)
+            // A frozen date answers with its snapshot's row, exactly as signed.
+            if let signed = ledger.frozen[day.date] { body += signed.frozenRow } else { FiguresJSON.dayJSON(day, zone: zone, into: &body) }
         }
         body += "]"
         return .jsonText(body)

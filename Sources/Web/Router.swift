@@ -76,6 +76,13 @@ enum Router {
         Route("GET", "/api/days/{date}", FiguresHandler.day),
         Route("GET", "/api/balance", FiguresHandler.balance),
         Route("GET", "/api/summary", FiguresHandler.summary),
+        Route("GET", "/api/bookings", BookingHandler.list),
+        Route("POST", "/api/bookings", BookingHandler.post),
+        Route("DELETE", "/api/bookings/{id}", BookingHandler.delete),
+        Route("GET", "/api/months", MonthHandler.list),
+        Route("GET", "/api/months/{month}", MonthHandler.get),
+        Route("POST", "/api/months/{month}/sign", MonthHandler.sign),
+        Route("POST", "/api/months/{month}/unsign", MonthHandler.unsign),
         // Pages
         Route("GET", "/", { _ in .seeOther("/dashboard") }),
         Route("GET", "/dashboard", DashboardPage.get),

@@ -28,8 +28,7 @@ enum AbsencesPage {
             case .from, .date: .from
             case .to: .to
             case .kind, .halfDay: .kind
-            case .note, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .name, .timestamp, .host, .year, .asOf, .calendar, .start, .end: .note
+            default: .note
             }
         }
     }

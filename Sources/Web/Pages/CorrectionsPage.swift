@@ -61,8 +61,7 @@ enum CorrectionsPage {
             switch field {
             case .date: .date
             case .note: .note
-            case .minutes, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .name, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .duration
+            default: .duration
             }
         }
     }

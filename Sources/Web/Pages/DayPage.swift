@@ -35,8 +35,7 @@ enum DayPage {
             switch field {
             case .start, .from: .from
             case .note: .note
-            case .end, .to, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .date, .name, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar: .to
+            default: .to
             }
         }
     }

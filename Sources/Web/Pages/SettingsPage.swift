@@ -48,8 +48,7 @@ enum SettingsPage {
             case .openingBalance: .opening
             case .vacationDays: .vacation
             case .timezone: .timezone
-            case .workingDays, .dailyRequiredMinutes, .validFrom, .minutes, .date, .name, .note, .from, .to,
-                 .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .general
+            default: .general
             }
         }
     }
@@ -61,8 +60,7 @@ enum SettingsPage {
         var errors = FormErrors<Slot> { field in
             switch field {
             case .workingDays: .workingDays
-            case .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays, .timezone, .validFrom,
-                 .minutes, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .hours
+            default: .hours
             }
         }
     }
@@ -75,8 +73,7 @@ enum SettingsPage {
         var errors = FormErrors<Slot> { field in
             switch field {
             case .validFrom: .validFrom
-            case .minutes, .workingDays, .dailyRequiredMinutes, .periodStart, .periodEnd, .openingBalance, .vacationDays,
-                 .timezone, .date, .name, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .hours
+            default: .hours
             }
         }
     }
@@ -87,8 +84,7 @@ enum SettingsPage {
         var errors = FormErrors<Slot> { field in
             switch field {
             case .date: .date
-            case .name, .periodStart, .periodEnd, .workingDays, .dailyRequiredMinutes, .timezone, .openingBalance,
-                 .vacationDays, .validFrom, .minutes, .note, .from, .to, .timestamp, .host, .year, .asOf, .kind, .halfDay, .calendar, .start, .end: .name
+            default: .name
             }
         }
     }
