@@ -13,7 +13,7 @@ struct AttendanceFCGI: ParsableCommand {
         commandName: "attendance-fcgi",
         abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
         version: "0.2.0",
-        subcommands: [Serve.self, Migrate.self, RebuildCache.self],
+        subcommands: [Serve.self, Migrate.self, RebuildCache.self, Verify.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -125,5 +125,27 @@ struct RebuildCache: ParsableCommand {
 
     func run() throws {
         try storage.open().rebuildDailyCache()
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every signed month's digest from its stored snapshot, in order; exit 1 naming the first month that fails.",
+        discussion: """
+            Each digest is the SHA-256 of the previous month's digest (64 zeros for the first) \
+            followed by the snapshot's canonical JSON as stored. An edited snapshot, digest or \
+            chain link, or days shown on the pages that differ from their snapshot, fail here.
+            """)
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func run() throws {
+        let (checked, failure) = try storage.open().verify()
+        if let failure {
+            print("\(failure.month): FAILED — \(failure.why)")
+            print("\(checked) signed month\(checked == 1 ? "" : "s") before it verified")
+            throw ExitCode.failure
+        }
+        print("\(checked) signed month\(checked == 1 ? "" : "s") verified: every digest matches its snapshot")
     }
 }

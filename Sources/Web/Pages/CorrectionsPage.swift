@@ -26,6 +26,8 @@ enum CorrectionsPage {
         let off: Bool
         let outside: Bool
         let corrected: Bool
+        /// The signed month holding the day (`2024-03`), which offers no edit; nil when open.
+        let signed: String?
         let history: [HistoryEntry]
         let hasHistory: Bool
         let editLink: String
@@ -148,7 +150,8 @@ enum CorrectionsPage {
             let times = DayText.startEnd(day, in: zone)
             let dayHistory = history[day.date] ?? []
             let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday", day.absence == nil ? nil : "absence",
-                           day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside"].compactMap { $0 }
+                           day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside",
+                           day.signedIn == nil ? nil : "frozen"].compactMap { $0 }
             return Row(date: day.date.description, weekday: day.date.weekday.rawValue.capitalized,
                        start: times?.start ?? "", end: times?.end ?? "",
                        recorded: Format.duration(day.worked), expected: Format.duration(day.expected),
@@ -156,7 +159,8 @@ enum CorrectionsPage {
                        differenceTone: Format.tone(day.difference), manual: day.manual > 0 ? Format.duration(day.manual) : nil,
                        note: day.correctionNote,
                        correction: day.correction.map(Format.duration),
-                       holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil,
+                       holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil && day.signedIn == nil,
+                       signed: day.signedIn?.description,
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "),
@@ -216,6 +220,7 @@ extension CorrectionsPage.Row: MustacheParent {
         case "off": off
         case "outside": outside
         case "corrected": corrected
+        case "signed": signed
         case "history": history
         case "hasHistory": hasHistory
         case "editLink": editLink

@@ -25,6 +25,9 @@ enum DashboardPage {
 
     struct MonthRow {
         let month, recorded, effective, expected, delta, deltaTone, balance, balanceTone: String
+        /// The month's bookings (`−10:00 booked`), when it has any.
+        let booked: String?
+        let signed: Bool
     }
 
     struct Model {
@@ -83,7 +86,8 @@ enum DashboardPage {
         let months = ledger.summary(year: yesterday.year, today: yesterday).filter(\.reachesPeriod).map {
             MonthRow(month: $0.month, recorded: Format.duration($0.recorded), effective: Format.duration($0.effective),
                      expected: Format.duration($0.expected), delta: Format.signed($0.delta), deltaTone: Format.tone($0.delta),
-                     balance: Format.signed($0.balance), balanceTone: Format.tone($0.balance))
+                     balance: Format.signed($0.balance), balanceTone: Format.tone($0.balance),
+                     booked: $0.bookings == 0 ? nil : "\(Format.signed($0.bookings)) booked", signed: $0.signed)
         }
 
         let model = Model(
@@ -182,7 +186,7 @@ enum DashboardPage {
         var carry = ledger.balance(asOf: chartStart.adding(days: -1)).balance
         let lineDays = ledger.days(from: chartStart, to: yesterday).filter(\.inPeriod)
         let line = lineDays.map { day -> Int in
-            carry += day.effective - day.expected
+            carry += day.effective - day.expected + (ledger.bookings[day.date] ?? 0)
             return carry
         }
         func dates(_ days: [DayFigures]) -> String { "[" + days.map { "\"\($0.date)\"" }.joined(separator: ",") + "]" }

@@ -62,6 +62,11 @@ enum DayPage {
         let history: [HistoryEntry]
         let hasHistory: Bool
         let editLink: String
+        /// The signed month holding this day, in words; nil on an open day.
+        let frozen: String?
+        let frozenMonth: String?
+        /// Entries, gaps and corrections can be changed: the day is not frozen.
+        let editable: Bool
     }
 
     /// The page's date, or 404 for a path that names none.
@@ -211,7 +216,7 @@ enum DayPage {
                        startValue: zone.rfc3339(minute: gap.start), endValue: zone.rfc3339(minute: gap.end),
                        label: "Count \(clock(gap.start))–\(clock(gap.end)) as work")
             },
-            hasGaps: !gaps.isEmpty, canCount: dayStart * 60 <= context.now,
+            hasGaps: !gaps.isEmpty, canCount: dayStart * 60 <= context.now && day.signedIn == nil,
             firstStart: day.work.map { clock($0.firstStart) } ?? "—", lastEnd: day.work.map { clock($0.lastEnd) } ?? "—",
             breaks: Format.duration(day.work?.breaks ?? 0), figures: figures,
             absence: day.absence.map(AbsencesPage.describe), holiday: day.holiday, outside: !day.inPeriod,
@@ -219,7 +224,9 @@ enum DayPage {
             formFrom: form.from, formTo: form.to, formNote: form.note,
             fromError: form.errors[.from], toError: form.errors[.to], noteError: form.errors[.note], gapError: gapError,
             history: history, hasHistory: !history.isEmpty,
-            editLink: "/corrections?from=\(date)&to=\(date)&edit=\(date)#correction")
+            editLink: "/corrections?from=\(date)&to=\(date)&edit=\(date)#correction",
+            frozen: day.signedIn.map { "This day belongs to \($0.name), which is signed: its figures are the ones signed, and nothing on it can be changed. To fix it, book an adjustment on an open date (Settings → Bookings)." },
+            frozenMonth: day.signedIn?.description, editable: day.signedIn == nil)
         return pages.render("day", model, title: "\(date)", path: "/days", status: status)
     }
 

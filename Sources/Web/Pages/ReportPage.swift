@@ -22,6 +22,29 @@ enum ReportPage {
         let vacation: String?
         let period: String
         let csvLink: String
+        let bookings: [BookingRow]
+        let signing: Signing
+        let hasBookings: Bool
+    }
+
+    struct BookingRow { let date, kind, minutes, note: String }
+
+    /// The month's signature as the report shows it.
+    struct Signing {
+        let month, monthName: String
+        /// "2026-11-02 09:14" when signed.
+        let signedAt: String?
+        let digest16: String?
+        let lateMinutes: String?
+        /// Signing is possible now; `confirming` while the confirmation is asked.
+        let canSign: Bool
+        let confirming: Bool
+        /// Why it cannot be signed yet (an earlier month first), when it has ended.
+        let waitingFor: String?
+        let canUnsign: Bool
+        let unsignError: String?
+        let reason: String
+        let notice: String?
     }
 
     /// `YYYY-MM` as its first day; nil when it is no month.
@@ -31,11 +54,40 @@ enum ReportPage {
     }
 
     static func get(_ context: RequestContext) throws -> Response {
+        try render(context, confirming: try context.request.queryItems["confirm"] == "sign")
+    }
+
+    /// `POST /report/sign`: without `confirm=yes` asks to confirm (the page again, with the
+    /// question); with it signs the month and shows it signed.
+    static func sign(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
+        let month = try Months.month(fields["month"])
+        guard fields["confirm"] == "yes" else { return .seeOther("/report?month=\(month)&confirm=sign#signing") }
+        _ = try Months.sign(context, month)
+        return .seeOther("/report?month=\(month)&signed=1#signing")
+    }
+
+    /// `POST /report/unsign`: reopens the month with the reason typed.
+    static func unsign(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
+        let month = try Months.month(fields["month"])
+        do {
+            _ = try Months.unsign(context, month, reason: fields["reason"])
+        } catch let error as ValidationError {
+            return try render(context, month: month, status: 422, unsignError: error.message, reason: fields["reason"])
+        }
+        return .seeOther("/report?month=\(month)&unsigned=1#signing")
+    }
+
+    static func render(_ context: RequestContext, month chosen: Month? = nil, confirming: Bool = false, status: Int = 200,
+                       unsignError: String? = nil, reason: String = "") throws -> Response {
         let pages = try context.requirePages()
         let settings = try context.database.settings()
         let today = try context.today()
         var first = LocalDate(year: today.year, month: today.month, day: 1)!
-        if let text = try context.request.queryItems["month"], !text.isEmpty {
+        if let chosen {
+            first = chosen.first
+        } else if let text = try context.request.queryItems["month"], !text.isEmpty {
             guard let chosen = month(text) else {
                 throw ValidationError(.from, "month \"\(text)\" is not a month in the form YYYY-MM")
             }
@@ -70,6 +122,25 @@ enum ReportPage {
             vacation = "\(Format.halfDays(count.takenHalves)) of \(Format.halfDays(count.allowanceHalves)) vacation days taken in \(first.year) through \(through), \(Format.halfDays(count.allowanceHalves - count.takenHalves)) left"
         }
         let previous = first.adding(days: -1), next = last.adding(days: 1)
+        let month = Month(of: first)
+        let (state, _, _) = try context.database.monthDetail(month)
+        let latest = try context.database.latestSignedMonth()
+        let ended = last < today && last >= settings.periodStart && (settings.periodEnd.map { first <= $0 } ?? true)
+        let nextToSign = latest?.next ?? Month(of: settings.periodStart)
+        let notice: String? = try context.request.queryItems["signed"] != nil ? "\(month.name) is signed: its figures are frozen."
+            : try context.request.queryItems["unsigned"] != nil ? "\(month.name) is open again: its figures count as they are now." : nil
+        let signing = Signing(
+            month: month.description, monthName: month.name,
+            signedAt: state.signedAt.map { DayText.moment($0, in: zone) }, digest16: state.digest.map { String($0.prefix(16)) },
+            lateMinutes: state.signed && state.lateMinutes > 0
+                ? "\(Format.duration(state.lateMinutes)) worked on its dates arrived after signing and is not counted" : nil,
+            canSign: !state.signed && ended && nextToSign == month, confirming: confirming && !state.signed && ended && nextToSign == month,
+            waitingFor: !state.signed && ended && nextToSign < month ? "Sign \(nextToSign.name) first: months are signed in order." : nil,
+            canUnsign: state.signed && latest == month, unsignError: unsignError, reason: reason, notice: notice)
+        let bookings = try context.database.bookings(from: first, to: last).map {
+            BookingRow(date: $0.date.description, kind: $0.kind == .payout ? "Payout" : "Adjustment",
+                       minutes: Format.signed($0.minutes), note: $0.note)
+        }
         func monthText(_ date: LocalDate) -> String { String(date.description.prefix(7)) }
         let model = Model(
             title: "\(monthNames[first.month - 1]) \(first.year)", month: monthText(first),
@@ -81,7 +152,7 @@ enum ReportPage {
             balanceAfter: Format.signed(after), balanceAfterDate: max(first.adding(days: -1), through).description,
             balanceAfterTone: Format.tone(after), vacation: vacation,
             period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
-            csvLink: "/export/days.csv?from=\(first)&to=\(last)")
-        return pages.render("report", model, title: "Timesheet \(model.title)", path: "/report", script: true)
+            csvLink: "/export/days.csv?from=\(first)&to=\(last)", bookings: bookings, signing: signing, hasBookings: !bookings.isEmpty)
+        return pages.render("report", model, title: "Timesheet \(model.title)", path: "/report", status: status, script: true)
     }
 }

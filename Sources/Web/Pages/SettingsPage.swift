@@ -37,6 +37,20 @@ enum SettingsPage {
 
     // MARK: The forms as typed
 
+    /// A booking on the time account.
+    struct BookingForm {
+        enum Slot { case date, kind, minutes, note }
+        var date = "", kind = BookingKind.payout.rawValue, hours = "", note = ""
+        var errors = FormErrors<Slot> { field in
+            switch field {
+            case .date: .date
+            case .kind: .kind
+            case .minutes: .minutes
+            default: .note
+            }
+        }
+    }
+
     /// Period, opening balance, vacation days and zone.
     struct GeneralForm {
         enum Slot { case periodStart, periodEnd, opening, vacation, timezone, general }
@@ -95,6 +109,7 @@ enum SettingsPage {
         var simple: SimpleForm
         var change: ChangeForm
         var holiday = HolidayForm()
+        var booking = BookingForm()
         var importError: String?
 
         /// The forms filled from what is stored.
@@ -123,6 +138,8 @@ enum SettingsPage {
         let removable: Bool
     }
     struct HolidayRow { let date: String; let weekday: String; let name: String }
+    struct BookingRow { let id: Int64; let date, kind, minutes, note: String; let removable: Bool }
+    struct ChangeRow { let at, subject, before, after: String }
     struct Imported {
         let summary: String
         let skipped: [String]
@@ -165,6 +182,13 @@ enum SettingsPage {
         let holidayDateError, holidayNameError: String?
         let imported: Imported?
         let importError: String?
+        let bookings: [BookingRow]
+        let hasBookings: Bool
+        let bookingDate, bookingHours, bookingNote: String
+        let bookingKinds: [Option]
+        let bookingDateError, bookingKindError, bookingMinutesError, bookingNoteError: String?
+        let changes: [ChangeRow]
+        let hasChanges: Bool
     }
 
     // MARK: Routes
@@ -176,6 +200,8 @@ enum SettingsPage {
         case "version-removed": "Schedule change removed."
         case "holiday": "Holiday saved."
         case "holiday-removed": "Holiday removed."
+        case "booking": "Booking saved."
+        case "booking-removed": "Booking removed (it stays in the history)."
         default: nil
         }
         return try render(context, saved: saved) { _ in }
@@ -295,6 +321,30 @@ enum SettingsPage {
         }
     }
 
+    static func addBooking(_ context: RequestContext) throws -> Response {
+        let fields = try Form(context.request)
+        var typed = BookingForm(date: fields["date"].trimmingWhitespace, kind: fields["kind"], hours: fields["hours"].trimmingWhitespace,
+                                note: fields["note"])
+        do {
+            guard let minutes = Format.signedMinutes(fromHours: typed.hours) else {
+                throw ValidationError(.minutes, "Type the hours with a sign, like -10:00 for a payout of ten hours or 2:30.")
+            }
+            _ = try Bookings.add(context, date: typed.date, kind: typed.kind, minutes: minutes, note: typed.note)
+            return .seeOther("/settings?saved=booking#bookings")
+        } catch let error as ValidationError {
+            typed.errors.add(error)
+        } catch let error as InvalidValue {
+            typed.errors.add(error.message, at: .date)
+        }
+        return try render(context, status: 422) { $0.booking = typed }
+    }
+
+    static func removeBooking(_ context: RequestContext) throws -> Response {
+        guard let id = Int64((try Form(context.request))["id"]) else { throw HTTPError(404, "no such booking") }
+        try Bookings.remove(context, id: id)
+        return .seeOther("/settings?saved=booking-removed#bookings")
+    }
+
     static func removeHoliday(_ context: RequestContext) throws -> Response {
         try Holidays.remove(context, date: (try Form(context.request))["date"])
         return .seeOther("/settings?saved=holiday-removed#holidays")
@@ -314,7 +364,17 @@ enum SettingsPage {
         let holidays = try context.database.holidays().map {
             HolidayRow(date: $0.date.description, weekday: weekdayNames[$0.date.weekday]!, name: $0.name)
         }
-        let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday
+        let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday, booking = forms.booking
+        let frozenThrough = try context.database.latestSignedMonth()?.last
+        let bookings = try context.database.bookings().map { booking in
+            BookingRow(id: booking.id, date: booking.date.description, kind: booking.kind == .payout ? "Payout" : "Adjustment",
+                       minutes: Format.signed(booking.minutes), note: booking.note,
+                       removable: frozenThrough.map { booking.date > $0 } ?? true)
+        }
+        let zone = settings.timezone
+        let changes = try context.database.changeLog().map {
+            ChangeRow(at: DayText.moment($0.at, in: zone), subject: $0.subject, before: $0.before, after: $0.after)
+        }
         var zones = zoneNames
         if !general.timezone.isEmpty && !zones.contains(general.timezone) { zones.insert(general.timezone, at: 0) }
         let inForce = schedule.index(on: today)
@@ -340,7 +400,15 @@ enum SettingsPage {
             changeFromError: change.errors[.validFrom], changeHoursError: change.errors[.hours],
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
-            imported: imported, importError: forms.importError)
+            imported: imported, importError: forms.importError,
+            bookings: bookings, hasBookings: !bookings.isEmpty, bookingDate: booking.date, bookingHours: booking.hours,
+            bookingNote: booking.note,
+            bookingKinds: BookingKind.allCases.map {
+                Option(value: $0.rawValue, label: $0 == .payout ? "Payout (overtime paid out)" : "Adjustment", checked: booking.kind == $0.rawValue)
+            },
+            bookingDateError: booking.errors[.date], bookingKindError: booking.errors[.kind],
+            bookingMinutesError: booking.errors[.minutes], bookingNoteError: booking.errors[.note],
+            changes: changes, hasChanges: !changes.isEmpty)
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status, script: true)
     }
 }
