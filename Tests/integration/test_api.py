@@ -68,14 +68,14 @@ def test_a_users_week_matches_the_hand_computation(stack):
     # Hand computation: effective 480+420+450+60+450+30+60 = 1950; expected 4 × 450 = 1800.
     balance = api(stack, "GET", "/api/balance?as_of=2025-03-30").json()
     assert balance == {"as_of": "2025-03-30", "period_start": "2025-03-24", "period_end": None,
-                       "opening": 0, "effective": 1950, "expected": 1800, "balance": 150}
+                       "opening": 0, "effective": 1950, "expected": 1800, "bookings": 0, "balance": 150}
     assert api(stack, "GET", "/api/balance?as_of=2025-03-31").json()["balance"] == 150 - 450
 
     summary = api(stack, "GET", "/api/summary?year=2025").json()
     assert len(summary) == 12
     march = summary[2]
     assert march == {"month": "2025-03", "recorded": 1800, "worked": 1800, "effective": 1950, "expected": 2250,
-                     "delta": -300, "balance": -300}
+                     "delta": -300, "bookings": 0, "balance": -300, "signed": False}
     assert summary[0]["expected"] == 0 and summary[0]["balance"] == 0
     # April 2025 has 22 weekdays and nothing recorded.
     assert summary[3]["delta"] == -22 * 450 and summary[3]["balance"] == -300 - 22 * 450
