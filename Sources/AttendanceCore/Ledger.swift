@@ -19,10 +19,15 @@ public struct DayFigures: Sendable, Equatable {
     public var inPeriod: Bool
     /// The signed month whose snapshot these figures are (rule 11); nil on an open date.
     public var signedIn: Month?
+    /// On a frozen date, its first start and last end as signed (RFC 3339 with the offset
+    /// of the zone it was signed in), so the clock shown stays the signed one after a
+    /// zone change.
+    public var signedStart: String?
+    public var signedEnd: String?
 
     public init(date: LocalDate, recorded: Int, manual: Int, correction: Int?, correctionNote: String?, effective: Int,
                 expected: Int, holiday: String?, absence: Absence?, work: DayWork?, workingDay: Bool, inPeriod: Bool,
-                signedIn: Month? = nil) {
+                signedIn: Month? = nil, signedStart: String? = nil, signedEnd: String? = nil) {
         self.date = date
         self.recorded = recorded
         self.manual = manual
@@ -36,6 +41,8 @@ public struct DayFigures: Sendable, Equatable {
         self.workingDay = workingDay
         self.inPeriod = inPeriod
         self.signedIn = signedIn
+        self.signedStart = signedStart
+        self.signedEnd = signedEnd
     }
 
     public var difference: Int { effective - expected }

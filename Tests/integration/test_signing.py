@@ -154,6 +154,11 @@ def test_every_change_to_a_frozen_figure_is_409_naming_the_month(stack):
     assert api(stack, "POST", "/api/settings", {"timezone": "Asia/Tokyo"}).status_code == 200
     assert api(stack, "GET", "/api/days?from=2025-10-01&to=2025-10-31").text == october
     assert api(stack, "GET", "/api/balance?as_of=2025-10-31").json()["balance"] == balance
+    # The pages keep the clock it was signed on (09:00–13:00 in Berlin), not Tokyo's.
+    report = requests.get(stack.url + "/report?month=2025-10", timeout=30).text
+    assert '<tr id="report-2025-10-14" class=""><td>2025-10-14</td><td>Tue</td><td>09:00</td><td>13:00</td>' in report
+    exported = requests.get(stack.url + "/export/days.csv?from=2025-10-14&to=2025-10-14", timeout=30).text
+    assert "2025-10-14,tue,09:00,13:00," in exported
     history = requests.get(stack.url + "/settings", timeout=30).text
     assert "History of changes" in history and "Europe/Berlin → Asia/Tokyo" in history
 

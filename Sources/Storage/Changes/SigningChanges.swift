@@ -220,7 +220,7 @@ extension AppDatabase {
             return SignedDay(month: month, row: row["row"], figures: DayFigures(
                 date: date, recorded: recorded, manual: manual, correction: row["correction"], correctionNote: row["correction_note"],
                 effective: row["effective"], expected: row["expected"], holiday: row["holiday"], absence: absence, work: work,
-                workingDay: row["working_day"], inPeriod: true, signedIn: month))
+                workingDay: row["working_day"], inPeriod: true, signedIn: month, signedStart: row["first_start"], signedEnd: row["last_end"]))
         }
     }
 

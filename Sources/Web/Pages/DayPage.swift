@@ -217,7 +217,7 @@ enum DayPage {
                        label: "Count \(clock(gap.start))–\(clock(gap.end)) as work")
             },
             hasGaps: !gaps.isEmpty, canCount: dayStart * 60 <= context.now && day.signedIn == nil,
-            firstStart: day.work.map { clock($0.firstStart) } ?? "—", lastEnd: day.work.map { clock($0.lastEnd) } ?? "—",
+            firstStart: DayText.startEnd(day, in: zone)?.start ?? "—", lastEnd: DayText.startEnd(day, in: zone)?.end ?? "—",
             breaks: Format.duration(day.work?.breaks ?? 0), figures: figures,
             absence: day.absence.map(AbsencesPage.describe), holiday: day.holiday, outside: !day.inPeriod,
             entries: entryRows, hasEntries: !entryRows.isEmpty,

@@ -17,9 +17,20 @@ enum DayText {
         return "\(wall.date) \(zone.clock(minute: minute))"
     }
 
-    /// First start and last end, or nil when nothing was recorded.
+    /// First start and last end, or nil when nothing was recorded; on a frozen date the
+    /// clock as signed.
     static func startEnd(_ day: DayFigures, in zone: Zone) -> (start: String, end: String)? {
-        day.work.map { (clock($0.firstStart, on: day.date, in: zone), clock($0.lastEnd, on: day.date, in: zone)) }
+        if let start = day.signedStart, let end = day.signedEnd { return (signedClock(start, on: day.date), signedClock(end, on: day.date)) }
+        return day.work.map { (clock($0.firstStart, on: day.date, in: zone), clock($0.lastEnd, on: day.date, in: zone)) }
+    }
+
+    /// `HH:MM` of a signed RFC 3339 instant (`2025-10-14T09:00:00+02:00`), `24:00` for the
+    /// next midnight.
+    static func signedClock(_ instant: String, on date: LocalDate) -> String {
+        let characters = Array(instant)
+        guard characters.count >= 16 else { return instant }
+        let clock = String(characters[11..<16])
+        return clock == "00:00" && String(characters[0..<10]) > date.description ? "24:00" : clock
     }
 
     /// A moment (seconds since the epoch) in the user's zone: `2026-11-25 22:27`.
