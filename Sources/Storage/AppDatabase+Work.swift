@@ -85,13 +85,19 @@ extension AppDatabase {
 
     /// One local date's minutes — recorded, covered by entries (a running one up to
     /// `nowMinute`) — for its sessions and gaps, and the entries that cover any of them.
+    /// On a frozen date the heartbeats received after its month was signed are left out,
+    /// so its sessions are the ones signed.
     public func dayMinutes(_ date: LocalDate, nowMinute: Int64) throws -> (minutes: DayMinutes, entries: [TimeEntry]) {
         try writer.read { db in
             var day = DayMinutes(date: date, buckets: try Self.buckets(db))
             let range = day.firstMinute..<day.endMinute
             let entries = try Self.entries(db, overlapping: range, nowMinute: nowMinute)
-            for minute in try Int64.fetchAll(db, sql: "SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ?",
-                                             arguments: [range.lowerBound, range.upperBound]) {
+            let signedAt = try Int64.fetchOne(db, sql: """
+                SELECT m.signed_at FROM signed_day AS d JOIN signed_month AS m ON m.month = d.month WHERE d.date = ?
+                """, arguments: [date]) ?? .max
+            for minute in try Int64.fetchAll(db, sql: """
+                SELECT DISTINCT minute FROM heartbeat WHERE minute >= ? AND minute < ? AND received_at <= ?
+                """, arguments: [range.lowerBound, range.upperBound, signedAt]) {
                 day.record(minute)
             }
             for entry in entries { day.cover(entry.span(nowMinute: nowMinute)) }

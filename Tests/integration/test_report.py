@@ -4,6 +4,7 @@ the totals /api/days gives; /days/… draws its timeline without JavaScript."""
 import re
 import shutil
 import subprocess
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -110,3 +111,58 @@ def test_the_day_page_draws_its_timeline_without_javascript(stack):
             driver.save_screenshot(str(SCREENSHOTS / f"report-{name}-no-javascript.png"))
     finally:
         driver.quit()
+
+
+def test_a_signed_month_prints_on_one_page_with_its_digest_and_passes_axe(stack, tmp_path):
+    """January signed, with three bookings and heartbeats that came after: the paper shows
+    the signature, the digest's first 16 hex digits, the bookings and the late minutes, and
+    no form; still one A4 page. On screen, at laptop and phone width in both schemes, the
+    signed report, a frozen day and the settings (bookings, history) have no serious axe
+    violation and never scroll sideways."""
+    from axe_selenium_python import Axe
+    from test_pages import color_scheme
+    for n, minutes in enumerate((-600, 120, -45)):
+        requests.post(stack.url + "/api/bookings", json={"date": f"2025-01-{n + 29}", "kind": "adjustment" if minutes > 0 else "payout",
+                                                         "minutes": minutes, "note": f"Booking {n}: a note of some length"},
+                      timeout=10).raise_for_status()
+    signed = requests.post(stack.url + "/api/months/2025-01/sign", timeout=30)
+    assert signed.status_code == 201, signed.text
+    time.sleep(1.1)  # heartbeats are stamped with the second they arrive: a later one
+    stack.heartbeat(json={"heartbeats": [{"timestamp": f"2025-01-08T21:{m:02d}:00+01:00"} for m in range(15)]}).raise_for_status()
+    browser, _ = chromium_paths()
+    pdf = tmp_path / "signed.pdf"
+    subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", stack.url + "/report?month=2025-01"], capture_output=True, timeout=90)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"digest {signed.json()['digest'][:16]}" in text and "Signed on " in text, text
+    assert "Payout −10:00" in text and "0:15 worked on its dates arrived after signing" in text
+    assert "Unsign" not in text and "Reopen" not in text
+    driver = make_driver(javascript=True)
+    found = []
+    try:
+        for scheme in ("light", "dark"):
+            color_scheme(driver, scheme)
+            for width, height, size in ((1280, 900, "desktop"), (390, 844, "phone")):
+                driver.set_window_size(width, height)
+                for name, path in (("report-signed", "/report?month=2025-01"), ("day-frozen", "/days/2025-01-08"),
+                                   ("settings-bookings", "/settings")):
+                    driver.get(stack.url + path)
+                    assert driver.execute_script(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0, (path, width)
+                    axe = Axe(driver)
+                    axe.inject()
+                    for violation in axe.run()["violations"]:
+                        if violation["impact"] in ("serious", "critical"):
+                            found.append(f"{path} {scheme} {width}px: {violation['id']}")
+                    driver.save_screenshot(str(SCREENSHOTS / f"{name}-{size}{'' if scheme == 'light' else '-dark'}.png"))
+        # What a frozen day offers: no form that would only be refused.
+        driver.get(stack.url + "/days/2025-01-08")
+        assert driver.find_elements(By.CSS_SELECTOR, "form[action$='/entries']") == []
+        assert "January 2025, which is signed" in driver.find_element(By.ID, "day-frozen").text
+        # The late heartbeats are neither counted nor drawn: one session, as signed.
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#timeline rect.session")) == 1
+    finally:
+        driver.quit()
+    assert not found, "\n".join(found)

@@ -225,7 +225,7 @@ enum DayPage {
             fromError: form.errors[.from], toError: form.errors[.to], noteError: form.errors[.note], gapError: gapError,
             history: history, hasHistory: !history.isEmpty,
             editLink: "/corrections?from=\(date)&to=\(date)&edit=\(date)#correction",
-            frozen: day.signedIn.map { "This day belongs to \($0.name), which is signed: its figures are the ones signed, and nothing on it can be changed. To fix it, book an adjustment on an open date (Settings → Bookings)." },
+            frozen: day.signedIn.map { "This day belongs to \($0.name), which is signed: its figures are the ones signed (heartbeats that arrived later are neither counted nor drawn), and nothing on it can be changed. To fix it, book an adjustment on an open date (Settings → Bookings)." },
             frozenMonth: day.signedIn?.description, editable: day.signedIn == nil)
         return pages.render("day", model, title: "\(date)", path: "/days", status: status)
     }

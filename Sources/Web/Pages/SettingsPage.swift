@@ -137,7 +137,7 @@ enum SettingsPage {
         let inForce: Bool
         let removable: Bool
     }
-    struct HolidayRow { let date: String; let weekday: String; let name: String }
+    struct HolidayRow { let date: String; let weekday: String; let name: String; let removable: Bool }
     struct BookingRow { let id: Int64; let date, kind, minutes, note: String; let removable: Bool }
     struct ChangeRow { let at, subject, before, after: String }
     struct Imported {
@@ -361,15 +361,16 @@ enum SettingsPage {
         let today = try context.today()
         var forms = Forms(settings, schedule: schedule, today: today)
         typed(&forms)
-        let holidays = try context.database.holidays().map {
-            HolidayRow(date: $0.date.description, weekday: weekdayNames[$0.date.weekday]!, name: $0.name)
+        let signedThrough = try context.database.latestSignedMonth()?.last
+        let holidays = try context.database.holidays().map { holiday in
+            HolidayRow(date: holiday.date.description, weekday: weekdayNames[holiday.date.weekday]!, name: holiday.name,
+                       removable: signedThrough.map { holiday.date > $0 } ?? true)
         }
         let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday, booking = forms.booking
-        let frozenThrough = try context.database.latestSignedMonth()?.last
         let bookings = try context.database.bookings().map { booking in
             BookingRow(id: booking.id, date: booking.date.description, kind: booking.kind == .payout ? "Payout" : "Adjustment",
                        minutes: Format.signed(booking.minutes), note: booking.note,
-                       removable: frozenThrough.map { booking.date > $0 } ?? true)
+                       removable: signedThrough.map { booking.date > $0 } ?? true)
         }
         let zone = settings.timezone
         let changes = try context.database.changeLog().map {
