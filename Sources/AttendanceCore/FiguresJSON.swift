@@ -25,14 +25,17 @@ public enum FiguresJSON {
             }
             out += "],"
         }
-        out += #""expected":\#(day.expected),"first_start":\#(instant(day.work?.firstStart)),"frozen":\#(day.signedIn != nil),"#
+        // A frozen date keeps its instants exactly as signed, in the offset of that day's zone.
+        let firstStart = day.signedStart.map { "\"" + $0 + "\"" } ?? instant(day.work?.firstStart)
+        let lastEnd = day.signedEnd.map { "\"" + $0 + "\"" } ?? instant(day.work?.lastEnd)
+        out += #""expected":\#(day.expected),"first_start":\#(firstStart),"frozen":\#(day.signedIn != nil),"#
         if let detail {
             out += #""gaps":["#
             out += detail.gaps.map { #"{"end":\#(instant($0.end)),"minutes":\#($0.minutes),"start":\#(instant($0.start))}"# }
                 .joined(separator: ",")
             out += "],"
         }
-        out += #""holiday":\#(day.holiday.map(JSONText.quoted) ?? "null"),"last_end":\#(instant(day.work?.lastEnd)),"#
+        out += #""holiday":\#(day.holiday.map(JSONText.quoted) ?? "null"),"last_end":\#(lastEnd),"#
         out += #""manual":\#(day.manual),"recorded":\#(day.recorded),"rule_deduction":0,"#
         if let detail {
             out += #""sessions":["#

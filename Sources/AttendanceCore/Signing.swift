@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import JSONText
 
@@ -91,21 +92,35 @@ public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
 public struct SignedDay: Sendable, Equatable {
     public var month: Month
     /// The row as it is in the snapshot.
-    public var row: String
+    public var row: String { Self.signedRow(frozenRow) }
+    /// The row as `/api/days` serves it now: the same, `"frozen":true`.
+    public let frozenRow: String
     /// Its figures, `signedIn` set.
     public var figures: DayFigures
 
+    /// From the row as signed.
     public init(month: Month, row: String, figures: DayFigures) {
+        self.init(month: month, served: Self.replacing(#""frozen":false"#, with: #""frozen":true"#, in: row), figures: figures)
+    }
+
+    /// From the row as served.
+    public init(month: Month, served: String, figures: DayFigures) {
         self.month = month
-        self.row = row
+        frozenRow = served
         self.figures = figures
         self.figures.signedIn = month
     }
 
-    /// The row as `/api/days` shows it now: the same, frozen.
-    public var frozenRow: String {
-        guard let range = row.range(of: #""frozen":false"#) else { return row }
-        return row.replacingCharacters(in: range, with: #""frozen":true"#)
+    /// The row as signed, from the row as served.
+    public static func signedRow(_ served: String) -> String {
+        replacing(#""frozen":true"#, with: #""frozen":false"#, in: served)
+    }
+
+    /// The first `pattern` in `text` replaced. The row's own key (`"frozen":` follows
+    /// `"first_start":…`); a string value cannot hold it, as its quotes would be escaped.
+    static func replacing(_ pattern: String, with replacement: String, in text: String) -> String {
+        guard let range = text.range(of: pattern) else { return text }
+        return text.replacingCharacters(in: range, with: replacement)
     }
 }
 

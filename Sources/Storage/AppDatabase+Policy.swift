@@ -83,12 +83,7 @@ extension AppDatabase {
         if let frozenThrough, from <= frozenThrough {
             for day in try signedDays(db, from: from, to: to) { frozen[day.figures.date] = day }
         }
-        if frozenThrough != nil {
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(effective), 0), COALESCE(SUM(expected), 0) FROM signed_day WHERE date < ?
-                """, arguments: [from])!
-            frozenBefore = Totals(effective: row[0], expected: row[1])
-        }
+        if frozenThrough != nil { frozenBefore = try frozenTotals(db, before: from) }
         let (bookings, bookingsBefore) = try bookingSums(db, settings, from: from, to: to)
         return Ledger(policy: Policy(settings: settings, schedule: try Self.schedule(db), holidays: holidays, absences: absences),
                       start: from, work: try Self.work(db, window, live: live), corrections: corrections,

@@ -241,25 +241,39 @@ enum Migrations {
                     OR OLD.removed_at IS NOT NULL
                 BEGIN SELECT RAISE(ABORT, 'a booking is history: only its removal is set later, once'); END;
 
-                -- The signed months (rule 11), a run from the period's first month. snapshot
-                -- holds exactly the canonical JSON bytes the digest was made of; end_minute is
-                -- the first UTC minute after last_date in the zone of the day it was signed.
-                -- A row is never changed; unsigning (the latest only) deletes it, and
-                -- month_event keeps both events.
+                -- The signed months (rule 11), a run from the period's first month: the digest,
+                -- chained to the previous one; end_minute, the first UTC minute after last_date
+                -- in the zone of the day it was signed; and the snapshot's totals (effective,
+                -- expected, the bookings' minutes, the balance after it), the checkpoint later
+                -- balances start from. A row is never changed; unsigning (the latest only)
+                -- deletes it, and month_event keeps both events.
                 CREATE TABLE signed_month (
                     month           TEXT    PRIMARY KEY NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
-                    snapshot        BLOB    NOT NULL,
                     digest          TEXT    NOT NULL CHECK (length(digest) = 64),
                     previous_digest TEXT    NOT NULL CHECK (length(previous_digest) = 64),
                     signed_at       INTEGER NOT NULL,
                     last_date       TEXT    NOT NULL,
-                    end_minute      INTEGER NOT NULL
+                    end_minute      INTEGER NOT NULL,
+                    effective       INTEGER NOT NULL,
+                    expected        INTEGER NOT NULL,
+                    bookings        INTEGER NOT NULL,
+                    balance_after   INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 CREATE TRIGGER signed_month_no_update BEFORE UPDATE ON signed_month
                 BEGIN SELECT RAISE(ABORT, 'a signed month is never changed; unsign it'); END;
 
-                -- The snapshot's days, one row each, as the pages read them: the row text as
-                -- signed and its figures. Derived from the snapshot (verify compares them).
+                -- Each signed month's snapshot: exactly the canonical JSON bytes its digest was
+                -- made of. Apart from the figures, so reading them never reads these bytes.
+                CREATE TABLE signed_snapshot (
+                    month    TEXT PRIMARY KEY NOT NULL REFERENCES signed_month (month) ON DELETE CASCADE,
+                    snapshot BLOB NOT NULL
+                );
+                CREATE TRIGGER signed_snapshot_no_update BEFORE UPDATE ON signed_snapshot
+                BEGIN SELECT RAISE(ABORT, 'a signed month is never changed; unsign it'); END;
+
+                -- The snapshot's days, one row each, as the pages read them: the row as
+                -- /api/days serves it now ("frozen":true) and its figures. Derived from the
+                -- snapshot (verify compares them).
                 CREATE TABLE signed_day (
                     date        TEXT    PRIMARY KEY NOT NULL,
                     month       TEXT    NOT NULL REFERENCES signed_month (month) ON DELETE CASCADE,
@@ -278,6 +292,8 @@ enum Migrations {
                     working_day INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 CREATE INDEX signed_day_by_month ON signed_day (month);
+                CREATE TRIGGER signed_day_no_update BEFORE UPDATE ON signed_day
+                BEGIN SELECT RAISE(ABORT, 'a signed month is never changed; unsign it'); END;
 
                 -- Signing and unsigning, kept for good.
                 CREATE TABLE month_event (

@@ -168,3 +168,40 @@ import Testing
         }
     }
 }
+
+/// `verify` against a database file edited behind the product's back: a snapshot, a day
+/// the pages read, a month's checkpoint. The schema refuses the plain edit; with its
+/// guard dropped, verify names the month.
+@Suite struct VerifyTests {
+    func signedDatabase() throws -> AppDatabase {
+        let zone = Zone(identifier: "Europe/Berlin")!
+        let db = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-01-01")!, timezone: zone))
+        var beats: [HeartbeatMinute] = []
+        for day in LocalDate("2024-01-01")!.dayNumber...LocalDate("2024-02-29")!.dayNumber {
+            let start = zone.firstMinute(of: LocalDate(dayNumber: day)) + 540
+            beats += (0..<300).map { HeartbeatMinute(minute: start + Int64($0), host: "") }
+        }
+        _ = try db.recordHeartbeats(beats, receivedAt: 0)
+        let now = zone.firstMinute(of: LocalDate("2024-03-05")!)
+        _ = try db.apply(SignMonth(Month("2024-01")!, nowMinute: now), at: now * 60)
+        _ = try db.apply(SignMonth(Month("2024-02")!, nowMinute: now), at: now * 60)
+        #expect(try db.verify().checked == 2 && db.verify().failure == nil)
+        return db
+    }
+
+    @Test(arguments: [
+        ("signed_snapshot", "UPDATE signed_snapshot SET snapshot = CAST(replace(CAST(snapshot AS TEXT), '\"worked\":', '\"worked\":1') AS BLOB) WHERE month = '2024-02'", "2024-02"),
+        ("signed_day", "UPDATE signed_day SET effective = effective + 60 WHERE date = '2024-01-15'", "2024-01"),
+        ("signed_month", "UPDATE signed_month SET balance_after = balance_after + 60 WHERE month = '2024-01'", "2024-01"),
+        ("signed_month", "UPDATE signed_month SET previous_digest = digest WHERE month = '2024-02'", "2024-02"),
+    ])
+    func anEditedFileIsFound(table: String, edit: String, month: String) throws {
+        let db = try signedDatabase()
+        #expect(throws: (any Error).self) { try db.writer.write { try $0.execute(sql: edit) } }
+        try db.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER \(table)_no_update")
+            try db.execute(sql: edit)
+        }
+        #expect(try db.verify().failure?.month == month)
+    }
+}

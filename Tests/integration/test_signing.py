@@ -200,6 +200,8 @@ def test_only_the_latest_signed_month_is_unsigned_with_a_reason(stack):
     assert api(stack, "POST", "/api/corrections", {"date": "2025-11-12", "minutes": 540}).status_code == 201
     again = api(stack, "POST", "/api/months/2025-11/sign").json()
     assert [e["event"] for e in again["history"]] == ["signed", "unsigned", "signed"]
+    report = requests.get(stack.url + "/report?month=2025-11", timeout=30).text
+    assert "Signing history" in report and "Unsigned on " in report and ": a trip on 12 November was missing" in report
     assert again["snapshot"]["days"][11]["effective"] == 540
 
 
@@ -279,8 +281,8 @@ def test_verify_finds_a_snapshot_edited_with_sqlite3(stack):
     blocked = subprocess.run(["sqlite3", str(stack.database), "UPDATE signed_month SET signed_at = 0"],
                              capture_output=True, text=True, timeout=60)
     assert blocked.returncode != 0 and "never changed" in blocked.stderr
-    edit = ("DROP TRIGGER signed_month_no_update; "
-            "UPDATE signed_month SET snapshot = CAST(replace(CAST(snapshot AS TEXT), '\"effective\":240', '\"effective\":480') AS BLOB) "
+    edit = ("DROP TRIGGER signed_snapshot_no_update; "
+            "UPDATE signed_snapshot SET snapshot = CAST(replace(CAST(snapshot AS TEXT), '\"effective\":240', '\"effective\":480') AS BLOB) "
             "WHERE month = '2025-10';")
     subprocess.run(["sqlite3", str(stack.database), edit], check=True, timeout=60)
     found = subprocess.run(verify, capture_output=True, text=True, timeout=60)

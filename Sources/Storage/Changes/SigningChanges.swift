@@ -149,9 +149,12 @@ public struct SignMonth: Change {
         let previous = try String.fetchOne(db, sql: "SELECT digest FROM signed_month ORDER BY month DESC LIMIT 1") ?? Snapshot.firstPrevious
         let digest = Snapshot.digest(previous: previous, text: text)
         try db.execute(sql: """
-            INSERT INTO signed_month (month, snapshot, digest, previous_digest, signed_at, last_date, end_minute)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [month.description, Data(text.utf8), digest, previous, now, month.last, end])
+            INSERT INTO signed_month (month, digest, previous_digest, signed_at, last_date, end_minute, effective, expected,
+                                      bookings, balance_after)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [month.description, digest, previous, now, month.last, end, snapshot.effective, snapshot.expected,
+                             snapshot.bookings.reduce(0) { $0 + $1.minutes }, snapshot.balanceAfter])
+        try db.execute(sql: "INSERT INTO signed_snapshot (month, snapshot) VALUES (?, ?)", arguments: [month.description, Data(text.utf8)])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO signed_day (date, month, row, recorded, manual, correction, correction_note, effective, expected,
                                     holiday, absence_kind, half_day, first_start, last_end, working_day)
@@ -159,7 +162,7 @@ public struct SignMonth: Change {
             """)
         for day in snapshot.days {
             let figures = day.figures
-            var arguments: StatementArguments = [figures.date, month.description, day.row, figures.recorded, figures.manual,
+            var arguments: StatementArguments = [figures.date, month.description, day.frozenRow, figures.recorded, figures.manual,
                                                  figures.correction, figures.correctionNote, figures.effective, figures.expected]
             arguments += [figures.holiday, figures.absence?.kind.rawValue, figures.absence?.halfDay ?? false,
                           figures.work.map { zone.rfc3339(minute: $0.firstStart) }, figures.work.map { zone.rfc3339(minute: $0.lastEnd) },
@@ -206,22 +209,45 @@ extension AppDatabase {
         for date in [old, new].compactMap({ $0 }) { try recache(db, dates: date.adding(days: -1)...date.adding(days: 2)) }
     }
 
-    /// The snapshot's days of [from, to].
+    /// The snapshot's days of [from, to]. Columns by position: this runs for every frozen
+    /// date a figure request shows.
     static func signedDays(_ db: Database, from: LocalDate, to: LocalDate) throws -> [SignedDay] {
-        try Row.fetchAll(db, sql: "SELECT * FROM signed_day WHERE date BETWEEN ? AND ? ORDER BY date", arguments: [from, to]).map { row in
-            let first = (row["first_start"] as String?).flatMap(Timestamp.epochSeconds).map { $0 / 60 }
-            let last = (row["last_end"] as String?).flatMap(Timestamp.epochSeconds).map { $0 / 60 - 1 }
-            let recorded: Int = row["recorded"], manual: Int = row["manual"]
-            let work = first.flatMap { first in last.map { DayWork(recorded: recorded, manual: manual, firstMinute: first, lastMinute: $0) } }
-            let date: LocalDate = row["date"]
-            let absence = (row["absence_kind"] as String?).flatMap(AbsenceKind.init(rawValue:))
-                .map { Absence(date: date, kind: $0, halfDay: row["half_day"]) }
-            let month = Month(row["month"] as String) ?? Month(of: date)
-            return SignedDay(month: month, row: row["row"], figures: DayFigures(
-                date: date, recorded: recorded, manual: manual, correction: row["correction"], correctionNote: row["correction_note"],
-                effective: row["effective"], expected: row["expected"], holiday: row["holiday"], absence: absence, work: work,
-                workingDay: row["working_day"], inPeriod: true, signedIn: month, signedStart: row["first_start"], signedEnd: row["last_end"]))
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT date, month, row, recorded, manual, correction, correction_note, effective, expected, holiday,
+                   absence_kind, half_day, first_start, last_end, working_day
+            FROM signed_day WHERE date BETWEEN ? AND ? ORDER BY date
+            """), arguments: [from, to])
+        var days: [SignedDay] = []
+        var month: (text: String, value: Month)?
+        while let row = try rows.next() {
+            let date: LocalDate = try row.decode(atIndex: 0)
+            let monthText: String = row[1]
+            if month?.text != monthText { month = (monthText, Month(monthText) ?? Month(of: date)) }
+            let recorded: Int = row[3], manual: Int = row[4]
+            let start: String? = row[12], end: String? = row[13]
+            var work: DayWork?
+            if let first = start.flatMap(Timestamp.epochSeconds), let last = end.flatMap(Timestamp.epochSeconds) {
+                work = DayWork(recorded: recorded, manual: manual, firstMinute: first / 60, lastMinute: last / 60 - 1)
+            }
+            let absence = (row[10] as String?).flatMap(AbsenceKind.init(rawValue:)).map { Absence(date: date, kind: $0, halfDay: row[11]) }
+            days.append(SignedDay(month: month!.value, served: row[2], figures: DayFigures(
+                date: date, recorded: recorded, manual: manual, correction: row[5], correctionNote: row[6],
+                effective: row[7], expected: row[8], holiday: row[9], absence: absence, work: work,
+                workingDay: row[14], inPeriod: true, signedIn: month!.value, signedStart: start, signedEnd: end)))
         }
+        return days
+    }
+
+    /// Sums of the frozen dates before `date`: the signed months' totals (the checkpoint),
+    /// plus the days before `date` of the month holding it when that month is signed.
+    static func frozenTotals(_ db: Database, before date: LocalDate) throws -> Totals {
+        let months = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(effective), 0), COALESCE(SUM(expected), 0) FROM signed_month WHERE last_date < ?
+            """), arguments: [date])!
+        let days = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(effective), 0), COALESCE(SUM(expected), 0) FROM signed_day WHERE date BETWEEN ? AND ?
+            """), arguments: [Month(of: date).first, date.adding(days: -1)])!
+        return Totals(effective: months[0] + days[0], expected: months[1] + days[1])
     }
 
     /// A month's state, or nil for an impossible month.
@@ -248,7 +274,7 @@ extension AppDatabase {
     /// A month's state, its snapshot's canonical text (nil unless signed) and its history, oldest first.
     public func monthDetail(_ month: Month) throws -> (state: MonthState, snapshot: String?, history: [MonthEvent]) {
         try writer.read { db in
-            let snapshot = try Data.fetchOne(db, sql: "SELECT snapshot FROM signed_month WHERE month = ?", arguments: [month.description])
+            let snapshot = try Data.fetchOne(db, sql: "SELECT snapshot FROM signed_snapshot WHERE month = ?", arguments: [month.description])
             let history = try Row.fetchAll(db, sql: "SELECT event, at, digest, reason FROM month_event WHERE month = ? ORDER BY id",
                                            arguments: [month.description])
                 .map { MonthEvent(event: $0[0], at: $0[1], digest: $0[2], reason: $0[3]) }
@@ -267,8 +293,11 @@ extension AppDatabase {
     public func verify() throws -> (checked: Int, failure: (month: String, why: String)?) {
         try writer.read { db in
             var previous = Snapshot.firstPrevious, checked = 0
-            for row in try Row.fetchAll(db, sql: "SELECT month, snapshot, digest, previous_digest FROM signed_month ORDER BY month") {
-                let month: String = row[0], bytes: Data = row[1], digest: String = row[2], stated: String = row[3]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT m.month, s.snapshot, m.digest, m.previous_digest FROM signed_month AS m
+                LEFT JOIN signed_snapshot AS s ON s.month = m.month ORDER BY m.month
+                """) {
+                let month: String = row[0], bytes: Data = (row[1] as Data?) ?? Data(), digest: String = row[2], stated: String = row[3]
                 guard stated == previous else {
                     return (checked, (month, "its previous digest \(stated.prefix(16))… is not the digest of the month before it (\(previous.prefix(16))…)"))
                 }
@@ -276,9 +305,26 @@ extension AppDatabase {
                 guard computed == digest else {
                     return (checked, (month, "its snapshot gives the digest \(computed.prefix(16))…, not the stored \(digest.prefix(16))…: the snapshot was changed after signing"))
                 }
-                let rows = try String.fetchAll(db, sql: "SELECT row FROM signed_day WHERE month = ? ORDER BY date", arguments: [month])
+                let days = try Row.fetchAll(db, sql: """
+                    SELECT row, effective, expected, recorded, manual FROM signed_day WHERE month = ? ORDER BY date
+                    """, arguments: [month])
+                let rows = days.map { SignedDay.signedRow($0[0]) }
                 guard let text = String(data: bytes, encoding: .utf8), text.contains(#""days":["# + rows.joined(separator: ",") + "]") else {
                     return (checked, (month, "the days the pages show differ from its snapshot"))
+                }
+                // The figures the pages and balances read, against what the snapshot says.
+                let said = try JSONSerialization.jsonObject(with: bytes) as? [String: Any] ?? [:]
+                let saidDays = said["days"] as? [[String: Any]] ?? []
+                let figures = try Row.fetchOne(db, sql: "SELECT effective, expected, bookings, balance_after FROM signed_month WHERE month = ?",
+                                               arguments: [month])!
+                let booked = (said["bookings"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["minutes"] as? Int ?? 0) }
+                let daysAgree = saidDays.count == days.count && zip(saidDays, days).allSatisfy { said, row in
+                    said["effective"] as? Int == row[1] && said["expected"] as? Int == row[2]
+                        && said["recorded"] as? Int == row[3] && said["manual"] as? Int == row[4]
+                }
+                guard daysAgree, said["effective"] as? Int == figures[0], said["expected"] as? Int == figures[1], booked == figures[2] as Int,
+                      said["balance_after"] as? Int == figures[3] else {
+                    return (checked, (month, "the figures the pages and balances read differ from its snapshot"))
                 }
                 previous = digest
                 checked += 1

@@ -45,6 +45,9 @@ enum ReportPage {
         let unsignError: String?
         let reason: String
         let notice: String?
+        /// Every signing and unsigning of the month, oldest first.
+        let history: [String]
+        let hasHistory: Bool
     }
 
     /// `YYYY-MM` as its first day; nil when it is no month.
@@ -123,7 +126,11 @@ enum ReportPage {
         }
         let previous = first.adding(days: -1), next = last.adding(days: 1)
         let month = Month(of: first)
-        let (state, _, _) = try context.database.monthDetail(month)
+        let (state, _, events) = try context.database.monthDetail(month)
+        let history = events.map { event in
+            "\(event.event == "signed" ? "Signed" : "Unsigned") on \(DayText.moment(event.at, in: zone)) · digest \(event.digest.prefix(16))"
+                + (event.reason.map { ": \($0)" } ?? "")
+        }
         let latest = try context.database.latestSignedMonth()
         let ended = last < today && last >= settings.periodStart && (settings.periodEnd.map { first <= $0 } ?? true)
         let nextToSign = latest?.next ?? Month(of: settings.periodStart)
@@ -136,7 +143,8 @@ enum ReportPage {
                 ? "\(Format.duration(state.lateMinutes)) worked on its dates arrived after signing and is not counted" : nil,
             canSign: !state.signed && ended && nextToSign == month, confirming: confirming && !state.signed && ended && nextToSign == month,
             waitingFor: !state.signed && ended && nextToSign < month ? "Sign \(nextToSign.name) first: months are signed in order." : nil,
-            canUnsign: state.signed && latest == month, unsignError: unsignError, reason: reason, notice: notice)
+            canUnsign: state.signed && latest == month, unsignError: unsignError, reason: reason, notice: notice,
+            history: history, hasHistory: history.count > 1)
         let bookings = try context.database.bookings(from: first, to: last).map {
             BookingRow(date: $0.date.description, kind: $0.kind == .payout ? "Payout" : "Adjustment",
                        minutes: Format.signed($0.minutes), note: $0.note)
