@@ -221,7 +221,7 @@ public struct WorkTally: Sendable {
     }
 
     private mutating func flush() {
-        guard var (date, minutes) = current else { return }
+        guard let date = current?.date, var minutes = current?.minutes else { return }
         current = nil
         for span in spansByDate.removeValue(forKey: date) ?? [] { minutes.cover(span) }
         if let work = minutes.work { days[date] = work }
