@@ -36,7 +36,7 @@ public enum FiguresJSON {
             out += "],"
         }
         out += #""holiday":\#(day.holiday.map(JSONText.quoted) ?? "null"),"last_end":\#(lastEnd),"#
-        out += #""manual":\#(day.manual),"recorded":\#(day.recorded),"rule_deduction":0,"#
+        out += #""manual":\#(day.manual),"recorded":\#(day.recorded),"rule_deduction":\#(day.ruleDeduction),"#
         if let detail {
             out += #""sessions":["#
             out += detail.sessions.map {
@@ -44,7 +44,7 @@ public enum FiguresJSON {
             }.joined(separator: ",")
             out += "],"
         }
-        out += #""warnings":[],"worked":\#(day.worked),"working_day":\#(day.workingDay)}"#
+        out += #""warnings":[\#(day.warnings.map { "\"" + $0.rawValue + "\"" }.joined(separator: ","))],"worked":\#(day.worked),"working_day":\#(day.workingDay)}"#
     }
 
     /// What `/api/days/{date}` shows beyond the row.

@@ -9,6 +9,9 @@ public struct DayFigures: Sendable, Equatable {
     public var correction: Int?
     /// The current correction's note; nil without a correction or with an empty note.
     public var correctionNote: String?
+    /// Rule 12: minutes of break deducted, and the working-time warnings.
+    public var ruleDeduction: Int = 0
+    public var warnings: [WorkWarning] = []
     public var effective: Int
     public var expected: Int
     public var holiday: String?
@@ -85,17 +88,21 @@ public struct SpanSums: Sendable, Equatable {
     public var worked: Int
     public var correctionMinutes: Int
     public var workedOnCorrected: Int
+    /// Rule 12's deductions of the dates without a correction.
+    public var deduction: Int
 
-    public init(worked: Int, correctionMinutes: Int, workedOnCorrected: Int) {
+    public init(worked: Int, correctionMinutes: Int, workedOnCorrected: Int, deduction: Int = 0) {
         self.worked = worked
         self.correctionMinutes = correctionMinutes
         self.workedOnCorrected = workedOnCorrected
+        self.deduction = deduction
     }
 
     public static let zero = SpanSums(worked: 0, correctionMinutes: 0, workedOnCorrected: 0)
 
-    /// Rule 6 summed: a correction replaces what was worked on its date.
-    public var effective: Int { worked - workedOnCorrected + correctionMinutes }
+    /// Rule 6 summed: a correction replaces what was worked on its date, less rule 12's
+    /// deduction elsewhere.
+    public var effective: Int { worked - workedOnCorrected + correctionMinutes - deduction }
 }
 
 /// One month of `/api/summary`.
@@ -146,6 +153,8 @@ public struct Ledger: Sendable {
     public let carry: Totals
     /// The minutes of the bookings dated before `start`.
     public let carryBookings: Int
+    /// The worked minutes of the day before `start`, for rule 12's rest between two days.
+    public var previousDay: DayWork?
 
     /// The dates whose sums `init` needs as `before`: the period's open dates before
     /// `start` (those after `frozenThrough`). nil when there are none.
@@ -161,7 +170,7 @@ public struct Ledger: Sendable {
     public init(policy: Policy, start: LocalDate, work: [LocalDate: DayWork], corrections: [LocalDate: Int],
                 correctionNotes: [LocalDate: String] = [:], before: SpanSums = .zero,
                 frozenThrough: LocalDate? = nil, frozen: [LocalDate: SignedDay] = [:], frozenBefore: Totals = .zero,
-                bookings: [LocalDate: Int] = [:], bookingsBefore: Int = 0) {
+                bookings: [LocalDate: Int] = [:], bookingsBefore: Int = 0, previousDay: DayWork? = nil) {
         self.correctionNotes = correctionNotes
         self.policy = policy
         self.start = start
@@ -171,6 +180,7 @@ public struct Ledger: Sendable {
         self.frozen = frozen
         self.bookings = bookings
         carryBookings = bookingsBefore
+        self.previousDay = previousDay
         let span = Self.carrySpan(policy.settings, before: start, frozenThrough: frozenThrough)
         carry = frozenBefore
             + (span.map { Totals(effective: before.effective, expected: policy.expectedTotal(from: $0.lowerBound, to: $0.upperBound)) } ?? .zero)
@@ -178,17 +188,30 @@ public struct Ledger: Sendable {
 
     public func isFrozen(_ date: LocalDate) -> Bool { frozenThrough.map { date <= $0 } ?? false }
 
-    public func effective(on date: LocalDate) -> Int { frozen[date]?.figures.effective ?? corrections[date] ?? work[date]?.worked ?? 0 }
+    /// Rule 12 for an open date of the window: its version's rules on its worked minutes,
+    /// with the previous date's last end.
+    public func rules(on date: LocalDate) -> RuleOutcome {
+        let rules = policy.schedule.version(on: date).workRules
+        guard rules != .none else { return .none }
+        let previous = date.adding(days: -1)
+        let previousWork = frozen[previous]?.figures.work ?? (previous < start ? previousDay : work[previous])
+        return RuleOutcome.evaluate(rules, work: work[date], corrected: corrections[date] != nil, previousEnd: previousWork?.lastEnd,
+                                    sunday: date.weekday == .sun, holiday: policy.holidays[date] != nil)
+    }
 
     public func day(_ date: LocalDate) -> DayFigures {
         if let signed = frozen[date] { return signed.figures }
         let work = work[date]
-        return DayFigures(date: date, recorded: work?.recorded ?? 0, manual: work?.manual ?? 0, correction: corrections[date],
+        let outcome = rules(on: date)
+        var figures = DayFigures(date: date, recorded: work?.recorded ?? 0, manual: work?.manual ?? 0, correction: corrections[date],
                    correctionNote: corrections[date] == nil ? nil : correctionNotes[date],
-                   effective: effective(on: date), expected: policy.expected(on: date),
+                   effective: corrections[date] ?? ((work?.worked ?? 0) - outcome.deduction), expected: policy.expected(on: date),
                    holiday: policy.holidays[date], absence: policy.absences[date], work: work,
                    workingDay: policy.isWorkingDay(date),
                    inPeriod: policy.isInPeriod(date))
+        figures.ruleDeduction = outcome.deduction
+        figures.warnings = outcome.warnings
+        return figures
     }
 
     /// One entry per date of [from, to], in order.
@@ -217,12 +240,24 @@ public struct Ledger: Sendable {
         return bookings.reduce(0) { span.contains($1.key) ? $0 + $1.value : $0 }
     }
 
+    /// Rule 12's deductions over the window's dates of `span` without a correction.
+    func deductions(_ span: ClosedRange<LocalDate>) -> Int {
+        guard policy.schedule.versions.contains(where: { $0.workRules != .none }) else { return 0 }
+        var total = 0
+        for (date, day) in work where span.contains(date) && corrections[date] == nil
+            && policy.schedule.version(on: date).workRules == .de {
+            total += RuleOutcome.deduction(worked: day.worked, legalBreaks: day.longBreaks)
+        }
+        return total
+    }
+
     private func openTotals(_ span: ClosedRange<LocalDate>) -> Totals {
         // Walk whichever is shorter: the span's dates, or the window's worked days.
         let workedSum = span.upperBound.dayNumber - span.lowerBound.dayNumber < work.count
             ? (span.lowerBound.dayNumber...span.upperBound.dayNumber).reduce(0) { $0 + (work[LocalDate(dayNumber: $1)]?.worked ?? 0) }
             : work.reduce(0) { span.contains($1.key) ? $0 + $1.value.worked : $0 }
-        var sums = SpanSums(worked: workedSum, correctionMinutes: 0, workedOnCorrected: 0)
+        var sums = SpanSums(worked: workedSum, correctionMinutes: 0, workedOnCorrected: 0,
+                            deduction: deductions(span))
         for (date, minutes) in corrections where span.contains(date) {
             sums.correctionMinutes += minutes
             sums.workedOnCorrected += work[date]?.worked ?? 0

@@ -32,10 +32,13 @@ public struct WeekMinutes: Sendable, Equatable, Hashable {
 public struct ScheduleVersion: Sendable, Equatable {
     public var validFrom: LocalDate
     public var minutes: WeekMinutes
+    /// The working-time rules from `validFrom` on (rule 12).
+    public var workRules: WorkRules
 
-    public init(validFrom: LocalDate, minutes: WeekMinutes) {
+    public init(validFrom: LocalDate, minutes: WeekMinutes, workRules: WorkRules = .none) {
         self.validFrom = validFrom
         self.minutes = minutes
+        self.workRules = workRules
     }
 }
 

@@ -57,12 +57,23 @@ public struct DayWork: Sendable, Equatable {
     public var manual: Int
     public var firstMinute: Int64
     public var lastMinute: Int64
+    /// Rule 12's `legal_breaks`: the sum of the gaps of at least 15 minutes.
+    public var longBreaks: Int
+    /// The most worked minutes with no gap of 15 minutes or more between them.
+    public var longestRun: Int
+    /// The worked minutes since the last such gap (the run the day ends with), so a
+    /// minute added at the end updates the two above without a recount.
+    public var trailingRun: Int
 
-    public init(recorded: Int, manual: Int = 0, firstMinute: Int64, lastMinute: Int64) {
+    public init(recorded: Int, manual: Int = 0, firstMinute: Int64, lastMinute: Int64,
+                longBreaks: Int = 0, longestRun: Int? = nil, trailingRun: Int? = nil) {
         self.recorded = recorded
         self.manual = manual
         self.firstMinute = firstMinute
         self.lastMinute = lastMinute
+        self.longBreaks = longBreaks
+        self.longestRun = longestRun ?? recorded + manual
+        self.trailingRun = trailingRun ?? recorded + manual
     }
 
     /// `worked(D)` = `recorded(D)` + `manual(D)`.
@@ -145,13 +156,24 @@ public struct DayMinutes: Sendable {
     public var work: DayWork? {
         var recorded = 0, manual = 0
         var first: Int?, last = 0
+        var longBreaks = 0, run = 0, longestRun = 0
         for (index, mark) in marks.enumerated() where mark != 0 {
             if mark & 1 != 0 { recorded += 1 } else { manual += 1 }
-            if first == nil { first = index }
+            if first == nil {
+                first = index
+                run = 1
+            } else if index - last - 1 >= RuleOutcome.shortestBreak {
+                longBreaks += index - last - 1
+                run = 1
+            } else {
+                run += 1
+            }
+            longestRun = max(longestRun, run)
             last = index
         }
         guard let first else { return nil }
-        return DayWork(recorded: recorded, manual: manual, firstMinute: firstMinute + Int64(first), lastMinute: firstMinute + Int64(last))
+        return DayWork(recorded: recorded, manual: manual, firstMinute: firstMinute + Int64(first), lastMinute: firstMinute + Int64(last),
+                       longBreaks: longBreaks, longestRun: longestRun, trailingRun: run)
     }
 
     /// Rule 8a: runs of worked minutes, a gap of up to `Session.maxGap` minutes not

@@ -9,11 +9,13 @@ extension AppDatabase {
         let condition = (bounds ?? .all).condition("date")
         var work: [LocalDate: DayWork] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT date, minutes, manual, first_minute, last_minute FROM daily_attendance WHERE \(condition.sql)
+            SELECT date, minutes, manual, first_minute, last_minute, long_breaks, longest_run, trailing_run
+            FROM daily_attendance WHERE \(condition.sql)
             """, arguments: condition.arguments)
         while let row = try rows.next() {
             work[try row.decode(atIndex: 0)] = DayWork(recorded: try row.decode(atIndex: 1), manual: try row.decode(atIndex: 2),
-                                                      firstMinute: try row.decode(atIndex: 3), lastMinute: try row.decode(atIndex: 4))
+                                                      firstMinute: try row.decode(atIndex: 3), lastMinute: try row.decode(atIndex: 4),
+                                                      longBreaks: row[5] ?? 0, longestRun: row[6], trailingRun: row[7])
         }
         return work
     }
@@ -46,10 +48,12 @@ extension AppDatabase {
 
     static func store(_ db: Database, _ work: [LocalDate: DayWork]) throws {
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute, long_breaks, longest_run, trailing_run)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (date, day) in work {
-            try insert.execute(arguments: [date, day.recorded, day.manual, day.firstMinute, day.lastMinute])
+            try insert.execute(arguments: [date, day.recorded, day.manual, day.firstMinute, day.lastMinute,
+                                           day.longBreaks, day.longestRun, day.trailingRun])
         }
     }
 

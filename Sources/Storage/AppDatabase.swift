@@ -65,6 +65,7 @@ public struct AppDatabase: Sendable {
         configuration.prepareDatabase { db in
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA cache_size = -1024")
+            db.add(function: AppDatabase.ruleDeductionFunction)
         }
         return configuration
     }
@@ -82,7 +83,7 @@ public struct AppDatabase: Sendable {
     /// A private in-memory database, for tests.
     public static func inMemory(fresh: Settings) throws -> AppDatabase {
         let store = Store(path: ":memory:")
-        store.writer = try DatabaseQueue()
+        store.writer = try DatabaseQueue(configuration: configuration())
         return try AppDatabase(store: store, fresh: fresh)
     }
 
@@ -159,7 +160,9 @@ public struct AppDatabase: Sendable {
         try Migrations.migrator.migrate(writer)
         // The cache gained its first and last minutes after databases were in use: a
         // cache without them is rebuilt from the raw heartbeats, once.
-        if try writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM daily_attendance WHERE first_minute IS NULL)") }) == true {
+        if try writer.read({ db in try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM daily_attendance WHERE first_minute IS NULL OR longest_run IS NULL)
+            """) }) == true {
             try writer.write { db in try Self.rebuildDailyCache(db) }
         }
         let seeded = try writer.read { db in
@@ -201,15 +204,20 @@ public struct AppDatabase: Sendable {
             ON CONFLICT (minute, host) DO NOTHING
             """)
         let hostsInMinute = try db.cachedStatement(sql: "SELECT COUNT(*) FROM heartbeat WHERE minute = ?")
-        // A newly recorded minute: recorded + 1; when a stopped entry already covered it,
-        // it was manual and is now recorded (worked and the span stay as they are).
-        let bump = try db.cachedStatement(sql: """
-            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute) VALUES (?1, 1, 0, ?2, ?2)
-            ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1,
-                manual = manual - EXISTS (SELECT 1 FROM entry WHERE removed_at IS NULL AND end_minute IS NOT NULL
-                                          AND start_minute BETWEEN ?2 - 1439 AND ?2 AND end_minute > ?2),
-                first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)
+        // A newly recorded minute after the last worked one of its date (the common case:
+        // heartbeats come in order) adds to the cache in place: recorded + 1, and the gap
+        // before it extends the long breaks or the run. Any other (an earlier minute, one
+        // an entry covers) leaves the row alone and its date is recounted at the end.
+        let append = try db.cachedStatement(sql: """
+            INSERT INTO daily_attendance (date, minutes, manual, first_minute, last_minute, long_breaks, longest_run, trailing_run)
+            VALUES (?1, 1, 0, ?2, ?2, 0, 1, 1)
+            ON CONFLICT (date) DO UPDATE SET minutes = minutes + 1, last_minute = ?2,
+                long_breaks = long_breaks + (CASE WHEN ?2 - last_minute - 1 >= ?3 THEN ?2 - last_minute - 1 ELSE 0 END),
+                trailing_run = (CASE WHEN ?2 - last_minute - 1 >= ?3 THEN 1 ELSE trailing_run + 1 END),
+                longest_run = max(longest_run, CASE WHEN ?2 - last_minute - 1 >= ?3 THEN 1 ELSE trailing_run + 1 END)
+            WHERE ?2 > last_minute
             """)
+        var stale = Set<LocalDate>()
         var result = IngestResult(accepted: 0, duplicates: 0)
         for beat in beats {
             try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
@@ -221,9 +229,11 @@ public struct AppDatabase: Sendable {
             // The first host in a minute makes it recorded; later hosts change nothing.
             // A minute only a snapshot holds (rule 11) counts on no date.
             if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1, let date = buckets.date(ofMinute: beat.minute) {
-                try bump.execute(arguments: [date, beat.minute])
+                try append.execute(arguments: [date, beat.minute, RuleOutcome.shortestBreak])
+                if db.changesCount == 0 { stale.insert(date) }
             }
         }
+        for date in stale { try recache(db, dates: date...date) }
         return result
     }
 

@@ -289,7 +289,9 @@ enum Migrations {
                     half_day    INTEGER NOT NULL DEFAULT 0,
                     first_start TEXT,
                     last_end    TEXT,
-                    working_day INTEGER NOT NULL
+                    working_day INTEGER NOT NULL,
+                    rule_deduction INTEGER NOT NULL DEFAULT 0,
+                    warnings    TEXT    NOT NULL DEFAULT ''
                 ) WITHOUT ROWID;
                 CREATE INDEX signed_day_by_month ON signed_day (month);
                 CREATE TRIGGER signed_day_no_update BEFORE UPDATE ON signed_day
@@ -321,6 +323,19 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'the history of changes is never changed'); END;
                 CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
                 BEGIN SELECT RAISE(ABORT, 'the history of changes is never changed'); END;
+                """)
+        }
+        migrator.registerMigration("v8-work-rules") { db in
+            try db.execute(sql: """
+                -- Rule 12: each schedule version's working-time rules, from its valid_from on.
+                ALTER TABLE schedule ADD COLUMN work_rules TEXT NOT NULL DEFAULT 'none' CHECK (work_rules IN ('none', 'de'));
+                -- The cache also keeps what rule 12 reads off a day's worked minutes: the sum
+                -- of its gaps of 15 minutes or more, the most worked minutes with no such gap
+                -- between them, and the run it ends with. NULL until the cache is rebuilt
+                -- once, on the next start (AppDatabase.init).
+                ALTER TABLE daily_attendance ADD COLUMN long_breaks INTEGER;
+                ALTER TABLE daily_attendance ADD COLUMN longest_run INTEGER;
+                ALTER TABLE daily_attendance ADD COLUMN trailing_run INTEGER;
                 """)
         }
         return migrator

@@ -63,7 +63,8 @@ struct ScheduleRecord: FetchableRecord {
     init(row: Row) throws {
         var minutes = WeekMinutes { _ in 0 }
         for day in Weekday.allCases { minutes[day] = try row.decode(forColumn: day.rawValue) }
-        version = ScheduleVersion(validFrom: try row.decode(forColumn: "valid_from"), minutes: minutes)
+        version = ScheduleVersion(validFrom: try row.decode(forColumn: "valid_from"), minutes: minutes,
+                                  workRules: WorkRules(rawValue: try row.decode(forColumn: "work_rules")) ?? .none)
     }
 }
 

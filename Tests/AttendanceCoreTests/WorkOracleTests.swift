@@ -103,8 +103,17 @@ struct WorkOracle {
             let counted = tally.finish()
             #expect(Set(counted.keys) == Set(expected.keys), "seed \(seed)")
             for (date, day) in expected {
+                // Rule 12's inputs from the sessions: gaps of 15 minutes or more are legal
+                // breaks, and split the day into runs of sessions.
+                var runs: [Int] = [0]
+                for (index, session) in day.sessions.enumerated() {
+                    if index > 0, session[0] - day.sessions[index - 1][1] >= 15 { runs.append(0) }
+                    runs[runs.count - 1] += Int(session[2])
+                }
+                let legal = day.gaps.map { Int($0[1] - $0[0]) }.filter { $0 >= 15 }.reduce(0, +)
                 #expect(counted[date] == DayWork(recorded: day.recorded, manual: day.manual,
-                                                 firstMinute: day.sessions.first![0], lastMinute: day.sessions.last![1] - 1),
+                                                 firstMinute: day.sessions.first![0], lastMinute: day.sessions.last![1] - 1,
+                                                 longBreaks: legal, longestRun: runs.max()!, trailingRun: runs.last!),
                         "seed \(seed) \(date)")
                 // The day page's path: one date, its minutes and the entries' spans.
                 var minutes = DayMinutes(date: date, zone: zone)
@@ -134,7 +143,9 @@ struct WorkOracle {
         let meeting = MinuteSpan(start: eight + 360, end: eight + 480)
         day.cover(meeting)
         day.cover(meeting)
-        #expect(day.work == DayWork(recorded: 330, manual: 90, firstMinute: eight, lastMinute: eight + 479))
+        // One gap of 60 (a legal break) between a run of 240 and one of 180.
+        #expect(day.work == DayWork(recorded: 330, manual: 90, firstMinute: eight, lastMinute: eight + 479,
+                                    longBreaks: 60, longestRun: 240, trailingRun: 180))
         #expect(day.work?.worked == 420 && day.work?.breaks == 60)
         #expect(day.sessions == [Session(firstMinute: eight, lastMinute: eight + 239, minutes: 240),
                                  Session(firstMinute: eight + 300, lastMinute: eight + 479, minutes: 180, manual: 90)])

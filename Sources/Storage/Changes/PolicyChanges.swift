@@ -105,11 +105,13 @@ public struct SaveScheduleVersion: Change {
 
     @discardableResult
     public func write(_ db: Database, at now: Int64) throws -> Bool {
-        let old = try Row.fetchOne(db, sql: "SELECT mon, tue, wed, thu, fri, sat, sun FROM schedule WHERE valid_from = ?",
-                                   arguments: [version.validFrom]).map { row in WeekMinutes { row[$0.index] as Int } }
+        let oldRow = try Row.fetchOne(db, sql: "SELECT mon, tue, wed, thu, fri, sat, sun, work_rules FROM schedule WHERE valid_from = ?",
+                                      arguments: [version.validFrom])
+        let old = oldRow.map { row in WeekMinutes { row[$0.index] as Int } }
         try Self.store(db, version)
-        try AppDatabase.log(db, at: now, "schedule version from \(version.validFrom)", from: old?.described ?? "none",
-                            to: version.minutes.described)
+        try AppDatabase.log(db, at: now, "schedule version from \(version.validFrom)",
+                            from: old.map { $0.described + ", rules \(oldRow![7] as String)" } ?? "none",
+                            to: version.minutes.described + ", rules \(version.workRules.rawValue)")
         return old == nil
     }
 
@@ -117,10 +119,11 @@ public struct SaveScheduleVersion: Change {
     static func store(_ db: Database, _ version: ScheduleVersion) throws {
         var arguments: StatementArguments = [version.validFrom]
         arguments += StatementArguments(Weekday.allCases.map { version.minutes[$0] })
+        arguments += [version.workRules.rawValue]
         try db.execute(sql: """
-            INSERT INTO schedule (valid_from, mon, tue, wed, thu, fri, sat, sun) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO schedule (valid_from, mon, tue, wed, thu, fri, sat, sun, work_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (valid_from) DO UPDATE SET mon = excluded.mon, tue = excluded.tue, wed = excluded.wed,
-                thu = excluded.thu, fri = excluded.fri, sat = excluded.sat, sun = excluded.sun
+                thu = excluded.thu, fri = excluded.fri, sat = excluded.sat, sun = excluded.sun, work_rules = excluded.work_rules
             """, arguments: arguments)
     }
 }

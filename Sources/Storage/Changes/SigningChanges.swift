@@ -157,8 +157,8 @@ public struct SignMonth: Change {
         try db.execute(sql: "INSERT INTO signed_snapshot (month, snapshot) VALUES (?, ?)", arguments: [month.description, Data(text.utf8)])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO signed_day (date, month, row, recorded, manual, correction, correction_note, effective, expected,
-                                    holiday, absence_kind, half_day, first_start, last_end, working_day)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    holiday, absence_kind, half_day, first_start, last_end, working_day, rule_deduction, warnings)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for day in snapshot.days {
             let figures = day.figures
@@ -166,7 +166,7 @@ public struct SignMonth: Change {
                                                  figures.correction, figures.correctionNote, figures.effective, figures.expected]
             arguments += [figures.holiday, figures.absence?.kind.rawValue, figures.absence?.halfDay ?? false,
                           figures.work.map { zone.rfc3339(minute: $0.firstStart) }, figures.work.map { zone.rfc3339(minute: $0.lastEnd) },
-                          figures.workingDay]
+                          figures.workingDay, figures.ruleDeduction, figures.warnings.map(\.rawValue).joined(separator: ",")]
             try insert.execute(arguments: arguments)
         }
         try db.execute(sql: "INSERT INTO month_event (month, event, at, digest) VALUES (?, 'signed', ?, ?)",
@@ -214,7 +214,7 @@ extension AppDatabase {
     static func signedDays(_ db: Database, from: LocalDate, to: LocalDate) throws -> [SignedDay] {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT date, month, row, recorded, manual, correction, correction_note, effective, expected, holiday,
-                   absence_kind, half_day, first_start, last_end, working_day
+                   absence_kind, half_day, first_start, last_end, working_day, rule_deduction, warnings
             FROM signed_day WHERE date BETWEEN ? AND ? ORDER BY date
             """), arguments: [from, to])
         var days: [SignedDay] = []
@@ -230,10 +230,13 @@ extension AppDatabase {
                 work = DayWork(recorded: recorded, manual: manual, firstMinute: first / 60, lastMinute: last / 60 - 1)
             }
             let absence = (row[10] as String?).flatMap(AbsenceKind.init(rawValue:)).map { Absence(date: date, kind: $0, halfDay: row[11]) }
-            days.append(SignedDay(month: month!.value, served: row[2], figures: DayFigures(
+            var figures = DayFigures(
                 date: date, recorded: recorded, manual: manual, correction: row[5], correctionNote: row[6],
                 effective: row[7], expected: row[8], holiday: row[9], absence: absence, work: work,
-                workingDay: row[14], inPeriod: true, signedIn: month!.value, signedStart: start, signedEnd: end)))
+                workingDay: row[14], inPeriod: true, signedIn: month!.value, signedStart: start, signedEnd: end)
+            figures.ruleDeduction = row[15]
+            figures.warnings = (row[16] as String).split(separator: ",").compactMap { WorkWarning(rawValue: String($0)) }
+            days.append(SignedDay(month: month!.value, served: row[2], figures: figures))
         }
         return days
     }
