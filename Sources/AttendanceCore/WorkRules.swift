@@ -24,6 +24,11 @@ public struct RuleOutcome: Sendable, Equatable {
     public var deduction: Int
     public var warnings: [WorkWarning]
 
+    public init(deduction: Int, warnings: [WorkWarning]) {
+        self.deduction = deduction
+        self.warnings = warnings
+    }
+
     public static let none = RuleOutcome(deduction: 0, warnings: [])
 
     /// A gap between two sessions counts as a legal break from this length on.

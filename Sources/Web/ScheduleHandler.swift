@@ -8,12 +8,15 @@ enum ScheduleHandler {
     struct Body: Codable {
         var validFrom: String
         var minutes: [String: Int]
+        /// Rule 12; `"none"` when left out.
+        var workRules: String?
 
-        enum CodingKeys: String, CodingKey { case validFrom = "valid_from", minutes }
+        enum CodingKeys: String, CodingKey { case validFrom = "valid_from", minutes, workRules = "work_rules" }
 
         init(_ version: ScheduleVersion) {
             validFrom = version.validFrom.description
             minutes = Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0.rawValue, version.minutes[$0]) })
+            workRules = version.workRules.rawValue
         }
     }
 
@@ -24,7 +27,8 @@ enum ScheduleHandler {
     /// 201 for a new date, 200 when it replaces the version of that date.
     static func post(_ context: RequestContext) throws -> Response {
         let body = try context.request.decodeJSON(Body.self)
-        let (version, created) = try Schedules.save(context, validFrom: body.validFrom, minutes: body.minutes)
+        let (version, created) = try Schedules.save(context, validFrom: body.validFrom, minutes: body.minutes,
+                                                    workRules: body.workRules ?? WorkRules.none.rawValue)
         return .json(Body(version), status: created ? 201 : 200)
     }
 

@@ -387,7 +387,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         let entry = CorrectionsPage.HistoryEntry(when: "w", what: "x", note: "n")
         let row = CorrectionsPage.Row(date: "1", weekday: "2", start: "3", end: "4", recorded: "5", expected: "6", effective: "7",
                                       difference: "8", differenceTone: "9", manual: "9a", note: "10", correction: nil, holiday: "12",
-                                      absence: "13", off: true, outside: false, corrected: true, signed: "2024-03", history: [entry],
+                                      absence: "13", off: true, outside: false, corrected: true, signed: "2024-03", rules: "r", history: [entry],
                                       hasHistory: true, editLink: "14", rowClass: "15",
                                       week: CorrectionsPage.WeekTotal(label: "w", worked: "1", expected: "2", counted: "3",
                                                                       difference: "4", tone: "5"))

@@ -5,8 +5,13 @@ import Storage
 /// Adding and removing dated versions of the schedule (rule 5), for the API and the forms.
 enum Schedules {
     /// Validates and stores a version; true when it was new.
-    static func save(_ context: RequestContext, validFrom text: String, minutes: [String: Int]) throws -> (ScheduleVersion, Bool) {
-        let version = ScheduleVersion(validFrom: try Input.date(text, field: .validFrom), minutes: try Input.week(minutes, field: .minutes))
+    static func save(_ context: RequestContext, validFrom text: String, minutes: [String: Int],
+                     workRules rulesText: String) throws -> (ScheduleVersion, Bool) {
+        guard let rules = WorkRules(rawValue: rulesText) else {
+            throw ValidationError(.workRules, "work_rules \"\(rulesText)\" is not one of \(WorkRules.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let version = ScheduleVersion(validFrom: try Input.date(text, field: .validFrom), minutes: try Input.week(minutes, field: .minutes),
+                                      workRules: rules)
         return (version, try context.apply(SaveScheduleVersion(version)))
     }
 

@@ -28,6 +28,8 @@ enum CorrectionsPage {
         let corrected: Bool
         /// The signed month holding the day (`2024-03`), which offers no edit; nil when open.
         let signed: String?
+        /// Rule 12 in words, for the mark's title; nil when nothing applies.
+        let rules: String?
         let history: [HistoryEntry]
         let hasHistory: Bool
         let editLink: String
@@ -161,6 +163,7 @@ enum CorrectionsPage {
                        correction: day.correction.map(Format.duration),
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil && day.signedIn == nil,
                        signed: day.signedIn?.description,
+                       rules: DayText.rules(day).isEmpty ? nil : DayText.rules(day).joined(separator: "; "),
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "),
@@ -221,6 +224,7 @@ extension CorrectionsPage.Row: MustacheParent {
         case "outside": outside
         case "corrected": corrected
         case "signed": signed
+        case "rules": rules
         case "history": history
         case "hasHistory": hasHistory
         case "editLink": editLink

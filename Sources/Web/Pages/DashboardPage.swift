@@ -55,6 +55,8 @@ enum DashboardPage {
         let chartJSON: String
         /// This year's vacation, when an allowance is set.
         let vacation: Vacation?
+        /// "A break is due in 0:20" while working, when the rules are on and a §4 threshold is near.
+        let breakDue: String?
         /// The running entry: work away from the computer under way.
         let away: Away?
         let awayMessage: String?
@@ -104,12 +106,21 @@ enum DashboardPage {
             year: yesterday.year, months: months,
             chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
             vacation: try vacation(context, settings: settings, today: today),
+            breakDue: breakDue(todayFigures, rules: ledger.policy.schedule.version(on: today).workRules, nowMinute: context.nowMinute),
             away: try context.database.runningEntry().map { entry in
                 Away(id: entry.id, since: DayText.instant(entry.start, on: today, in: settings.timezone),
                      soFar: Format.duration(entry.span(nowMinute: context.nowMinute).minutes))
             },
             awayMessage: awayMessage(try context.request.queryItems["away"]))
         return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true, charts: true)
+    }
+
+    /// While working (a minute worked in the last 5) under rules that deduct, and within
+    /// 30 minutes of the next §4 threshold without the break it asks for.
+    static func breakDue(_ today: DayFigures, rules: WorkRules, nowMinute: Int64) -> String? {
+        guard rules == .de, today.correction == nil, let work = today.work, nowMinute - work.lastMinute <= 5,
+              let due = RuleOutcome.breakDue(worked: work.worked, legalBreaks: work.longBreaks), due <= 30 else { return nil }
+        return due == 0 ? "A break is due now (§4 ArbZG)" : "A break is due in \(Format.duration(due)) (§4 ArbZG)"
     }
 
     static func awayMessage(_ code: String?) -> String? {

@@ -67,6 +67,9 @@ enum DayPage {
         let frozenMonth: String?
         /// Entries, gaps and corrections can be changed: the day is not frozen.
         let editable: Bool
+        /// Rule 12 in words: the break deducted, the warnings.
+        let rules: [String]
+        let hasRules: Bool
     }
 
     /// The page's date, or 404 for a path that names none.
@@ -226,7 +229,8 @@ enum DayPage {
             history: history, hasHistory: !history.isEmpty,
             editLink: "/corrections?from=\(date)&to=\(date)&edit=\(date)#correction",
             frozen: day.signedIn.map { "This day belongs to \($0.name), which is signed: its figures are the ones signed (heartbeats that arrived later are neither counted nor drawn), and nothing on it can be changed. To fix it, book an adjustment on an open date (Settings → Bookings)." },
-            frozenMonth: day.signedIn?.description, editable: day.signedIn == nil)
+            frozenMonth: day.signedIn?.description, editable: day.signedIn == nil,
+            rules: DayText.rules(day), hasRules: !DayText.rules(day).isEmpty)
         return pages.render("day", model, title: "\(date)", path: "/days", status: status)
     }
 

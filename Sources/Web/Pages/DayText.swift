@@ -45,8 +45,29 @@ enum DayText {
         [day.absence.map(AbsencesPage.describe), day.holiday.map { "Holiday: \($0)" },
          day.manual > 0 ? "Away from the computer \(Format.duration(day.manual))" + (notes.isEmpty ? "" : ": " + notes.joined(separator: ", ")) : nil,
          day.correction.map { minutes in "Corrected to \(Format.duration(minutes))" + (day.correctionNote.map { ": \($0)" } ?? "") }]
-            .compactMap { $0 }
+            .compactMap { $0 } + rules(day)
     }
+
+    /// Rule 12 in words: the break deducted and each warning, with its paragraph of the
+    /// ArbZG. Empty when the rules are off or the day is corrected.
+    static func rules(_ day: DayFigures) -> [String] {
+        var lines: [String] = []
+        if day.ruleDeduction > 0 {
+            let breaks = day.work?.longBreaks ?? 0
+            lines.append("\(day.ruleDeduction) min break deducted: \(Format.duration(day.worked)) worked "
+                         + (breaks == 0 ? "without a break of 15 minutes" : "with \(Format.duration(breaks)) of breaks of 15 minutes or more")
+                         + " (§4 ArbZG)")
+        }
+        for warning in day.warnings { lines.append(warningText[warning]!) }
+        return lines
+    }
+
+    static let warningText: [WorkWarning: String] = [
+        .over10h: "Over 10 hours counted (§3 ArbZG)",
+        .shortRest: "Less than 11 hours of rest since the day before (§5 ArbZG)",
+        .noBreak6h: "More than 6 hours worked without a break of 15 minutes (§4 ArbZG)",
+        .sundayOrHoliday: "Worked on a Sunday or a holiday (§9 ArbZG)",
+    ]
 
     /// The distinct non-empty notes of `entries` by each local date they touch.
     static func entryNotes(_ entries: [TimeEntry], zone: Zone, nowMinute: Int64) -> [LocalDate: [String]] {

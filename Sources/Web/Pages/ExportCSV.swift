@@ -7,7 +7,7 @@ import HTTPMessage
 /// local `HH:MM`. Offered as a download.
 enum ExportCSV {
     static let header = ["date", "weekday", "start", "end", "breaks", "recorded", "manual", "worked", "correction", "effective", "expected",
-                         "difference", "absence", "half_day", "holiday", "note"]
+                         "difference", "absence", "half_day", "holiday", "note", "rule_deduction", "warnings"]
 
     static func get(_ context: RequestContext) throws -> Response {
         let today = try context.today()
@@ -26,7 +26,8 @@ enum ExportCSV {
                           day.correction.map(String.init) ?? "",
                           String(day.effective), String(day.expected), String(day.difference),
                           day.absence?.kind.rawValue ?? "", day.absence.map { $0.halfDay ? "true" : "false" } ?? "",
-                          day.holiday ?? "", day.correctionNote ?? ""])
+                          day.holiday ?? "", day.correctionNote ?? "", String(day.ruleDeduction),
+                          day.warnings.map(\.rawValue).joined(separator: " ")])
         }
         let text = lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         return Response(status: 200, headers: [

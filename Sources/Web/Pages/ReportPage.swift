@@ -23,6 +23,8 @@ enum ReportPage {
         let period: String
         let csvLink: String
         let bookings: [BookingRow]
+        /// Rule 12's deductions of the month's days counted so far, when there are any.
+        let deducted: String?
         let signing: Signing
         let hasBookings: Bool
     }
@@ -160,7 +162,10 @@ enum ReportPage {
             balanceAfter: Format.signed(after), balanceAfterDate: max(first.adding(days: -1), through).description,
             balanceAfterTone: Format.tone(after), vacation: vacation,
             period: settings.periodEnd.map { "\(settings.periodStart) – \($0)" } ?? "since \(settings.periodStart)",
-            csvLink: "/export/days.csv?from=\(first)&to=\(last)", bookings: bookings, signing: signing, hasBookings: !bookings.isEmpty)
+            csvLink: "/export/days.csv?from=\(first)&to=\(last)", bookings: bookings,
+            deducted: { let total = days.filter { $0.date <= through && $0.inPeriod }.reduce(0) { $0 + $1.ruleDeduction }
+                        return total > 0 ? Format.duration(total) : nil }(),
+            signing: signing, hasBookings: !bookings.isEmpty)
         return pages.render("report", model, title: "Timesheet \(model.title)", path: "/report", status: status, script: true)
     }
 }

@@ -84,6 +84,7 @@ enum SettingsPage {
         enum Slot { case validFrom, hours }
         var validFrom = ""
         var hours: [Weekday: String] = [:]
+        var workRules = WorkRules.none.rawValue
         var errors = FormErrors<Slot> { field in
             switch field {
             case .validFrom: .validFrom
@@ -122,7 +123,7 @@ enum SettingsPage {
             simple = SimpleForm(workingDays: shown.workingDays, hours: Format.duration(shown.dailyRequiredMinutes))
             change = ChangeForm(validFrom: "", hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map {
                 ($0, Format.duration(inForce.minutes[$0]))
-            }))
+            }), workRules: inForce.workRules.rawValue)
         }
     }
 
@@ -134,6 +135,8 @@ enum SettingsPage {
         let validFrom: String
         let hours: [String]
         let week: String
+        /// "German ArbZG" or "none".
+        let rules: String
         let inForce: Bool
         let removable: Bool
     }
@@ -176,6 +179,7 @@ enum SettingsPage {
         let changeFrom: String
         let changeHours: [HoursInput]
         let changeFromError, changeHoursError: String?
+        let ruleOptions: [Option]
         let holidays: [HolidayRow]
         let hasHolidays: Bool
         let holidayDate, holidayName: String
@@ -266,7 +270,8 @@ enum SettingsPage {
     static func addVersion(_ context: RequestContext) throws -> Response {
         let fields = try Form(context.request)
         var typed = ChangeForm(validFrom: fields["valid_from"].trimmingWhitespace,
-                               hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, fields["hours_\($0.rawValue)"].trimmingWhitespace) }))
+                               hours: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0, fields["hours_\($0.rawValue)"].trimmingWhitespace) }),
+                               workRules: fields["work_rules"])
         do {
             var minutes: [String: Int] = [:]
             for day in Weekday.allCases {
@@ -276,7 +281,8 @@ enum SettingsPage {
                 }
                 minutes[day.rawValue] = value
             }
-            _ = try Schedules.save(context, validFrom: typed.validFrom, minutes: minutes)
+            _ = try Schedules.save(context, validFrom: typed.validFrom, minutes: minutes,
+                                   workRules: typed.workRules.isEmpty ? WorkRules.none.rawValue : typed.workRules)
             return .seeOther("/settings?saved=schedule#schedule")
         } catch let error as ValidationError {
             typed.errors.add(error)
@@ -382,7 +388,8 @@ enum SettingsPage {
         let versions = schedule.versions.enumerated().map { index, version in
             VersionRow(validFrom: version.validFrom.description,
                        hours: Weekday.allCases.map { Format.duration(version.minutes[$0]) },
-                       week: Format.duration(version.minutes.weekTotal), inForce: index == inForce,
+                       week: Format.duration(version.minutes.weekTotal),
+                       rules: version.workRules == .de ? "German ArbZG" : "none", inForce: index == inForce,
                        removable: schedule.versions.count > 1)
         }
         let model = Model(
@@ -399,6 +406,9 @@ enum SettingsPage {
             versions: versions, changeFrom: change.validFrom,
             changeHours: Weekday.allCases.map { HoursInput(day: $0.rawValue, label: weekdayNames[$0]!, value: change.hours[$0] ?? "") },
             changeFromError: change.errors[.validFrom], changeHoursError: change.errors[.hours],
+            ruleOptions: WorkRules.allCases.map {
+                Option(value: $0.rawValue, label: $0 == .de ? "German working-time law (ArbZG)" : "None", checked: change.workRules == $0.rawValue)
+            },
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
             imported: imported, importError: forms.importError,
