@@ -257,6 +257,22 @@ for change in ("entry_add", "entry_remove"):
     results[f"{change}_correction_ratio"] = round(results[f"{change}_ms"] / results["correction_ms"], 2)
     print(f"{change.replace('_', ' ')} / one correction, median: {results[f'{change}_correction_ratio']:.2f} (goal: < 5)")
 
+# -- working-time rules: a version from a year ago with "de" against the same version
+# with "none", in turn (none, de, none, de), on the same 10 years.
+rules_version = {"valid_from": year_ago.isoformat(), "minutes": {d: 480 for d in ("mon", "tue", "wed", "thu", "fri")}}
+rows = []
+for turn, rules in enumerate(("none", "de", "none", "de")):
+    session.post(URL + "/api/schedules", json=dict(rules_version, work_rules=rules)).raise_for_status()
+    time_reads(f"10 y, work_rules {rules} for the last year", f"10y_rules_{rules}_{turn // 2}")
+for key in ("dashboard", "days"):
+    de = results[f"{key}_10y_rules_de_0_p50_ms"] + results[f"{key}_10y_rules_de_1_p50_ms"]
+    none = results[f"{key}_10y_rules_none_0_p50_ms"] + results[f"{key}_10y_rules_none_1_p50_ms"]
+    results[f"{key}_rules_ratio"] = round(de / none, 2)
+table("working-time rules (wrk -t1 -c1, 5 s each)", ["request", "median ms", "p99 ms", "req/s"], rows)
+for key in ("dashboard", "days"):
+    print(f"{key}: work_rules de / none for the last year, 10 y median of two turns each: {results[f'{key}_rules_ratio']:.2f} (goal: <= 1.3)")
+session.delete(URL + f"/api/schedules/{year_ago}").raise_for_status()
+
 # -- signed months on the same 10 years: every month up to half a year ago signed (half
 # of a year of /api/days frozen, half open), timed against the same history unsigned, in
 # turn: unsigned, signed, unsigned again (each month reopened with a reason), signed again.

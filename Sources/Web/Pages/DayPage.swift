@@ -194,7 +194,10 @@ enum DayPage {
             Figure(label: "Entries (away from the computer)", value: Format.duration(day.manual), id: "day-manual", tone: ""),
             Figure(label: "Worked (both together)", value: Format.duration(day.worked), id: "day-worked", tone: ""),
             Figure(label: "Correction", value: day.correction.map(Format.duration) ?? "—", id: "day-correction", tone: ""),
-            Figure(label: "Counted (the correction when set, else worked)", value: Format.duration(day.effective), id: "day-effective", tone: ""),
+            Figure(label: "Break deducted (working-time rules)", value: day.ruleDeduction > 0 ? Format.duration(day.ruleDeduction) : "—",
+                   id: "day-deduction", tone: ""),
+            Figure(label: "Counted (the correction when set, else worked less the deduction)", value: Format.duration(day.effective),
+                   id: "day-effective", tone: ""),
             Figure(label: "Expected", value: Format.duration(day.expected), id: "day-expected", tone: ""),
             Figure(label: "Difference", value: Format.signed(day.difference), id: "day-difference", tone: Format.tone(day.difference)),
         ]
