@@ -49,7 +49,8 @@ def test_a_fresh_database_starts_at_zero_today(stack):
     assert settings["period_end"] is None
     assert settings["opening_balance_minutes"] == 0 and settings["vacation_days_per_year"] == 0
     assert api(stack, "GET", "/api/schedules").json() == [
-        {"valid_from": today, "minutes": {"mon": 480, "tue": 480, "wed": 480, "thu": 480, "fri": 480, "sat": 0, "sun": 0}}]
+        {"valid_from": today, "minutes": {"mon": 480, "tue": 480, "wed": 480, "thu": 480, "fri": 480, "sat": 0, "sun": 0},
+         "work_rules": "none"}]
     yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
     balance = api(stack, "GET", f"/api/balance?as_of={yesterday}").json()
     assert balance["balance"] == 0 and balance["expected"] == 0
@@ -196,7 +197,7 @@ def test_a_v1_database_keeps_every_figure_after_the_migration(tmp_path, web_serv
                 assert actual.get("opening", 0) == 0
         # The v1 policy became one version from the period's start: Monday–Thursday and Saturday, 7:30.
         assert api(running, "GET", "/api/schedules").json() == [{"valid_from": "2025-02-03", "minutes": {
-            "mon": 450, "tue": 450, "wed": 450, "thu": 450, "fri": 0, "sat": 450, "sun": 0}}]
+            "mon": 450, "tue": 450, "wed": 450, "thu": 450, "fri": 0, "sat": 450, "sun": 0}, "work_rules": "none"}]
         settings = api(running, "GET", "/api/settings").json()
         assert settings["working_days"] == ["mon", "tue", "wed", "thu", "sat"] and settings["daily_required_minutes"] == 450
         # Taken as set up: no first-run notice.
