@@ -230,11 +230,46 @@ public struct AppDatabase: Sendable {
             // A minute only a snapshot holds (rule 11) counts on no date.
             if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1, let date = buckets.date(ofMinute: beat.minute) {
                 try append.execute(arguments: [date, beat.minute, RuleOutcome.shortestBreak])
-                if db.changesCount == 0 { stale.insert(date) }
+                if db.changesCount == 0, try !insertLate(db, beat.minute, on: date, buckets: buckets) { stale.insert(date) }
             }
         }
         for date in stale { try recache(db, dates: date...date) }
         return result
+    }
+
+    /// A newly recorded minute a little before its date's last worked one (requests that
+    /// overtook each other), on a date no entry covers: the cache updated in place from
+    /// the minute's two worked neighbours. False when it cannot be (the caller recounts
+    /// the date): an earlier minute, entries on the date, or a long gap before it that it
+    /// would shorten below a break.
+    static func insertLate(_ db: Database, _ minute: Int64, on date: LocalDate, buckets: DateBuckets) throws -> Bool {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT minutes, manual, first_minute, last_minute, long_breaks, longest_run, trailing_run
+            FROM daily_attendance WHERE date = ?
+            """), arguments: [date]),
+              row[1] as Int == 0, let last = row[3] as Int64?, minute < last, minute >= last - Int64(RuleOutcome.shortestBreak - 1),
+              let longBreaks = row[4] as Int?, let longest = row[5] as Int?, let trailing = row[6] as Int?
+        else { return false }
+        let day = buckets.minutes(of: date)
+        let previous = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(minute) FROM heartbeat WHERE minute >= ? AND minute < ?"),
+                                          arguments: [day.lowerBound, minute])
+        let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(minute) FROM heartbeat WHERE minute > ? AND minute <= ?"),
+                                      arguments: [minute, last]) ?? last
+        var breaks = longBreaks
+        if let previous {
+            let gap = Int(next - previous - 1), before = Int(minute - previous - 1)
+            if gap >= RuleOutcome.shortestBreak {
+                // The gap was the start of the trailing run; what is left before the minute
+                // must still be a break, or two runs join (a recount knows their lengths).
+                guard before >= RuleOutcome.shortestBreak else { return false }
+                breaks += before - gap
+            }
+        }
+        try db.execute(sql: """
+            UPDATE daily_attendance SET minutes = minutes + 1, first_minute = min(first_minute, ?2), long_breaks = ?3,
+                trailing_run = ?4, longest_run = ?5 WHERE date = ?1
+            """, arguments: [date, minute, breaks, trailing + 1, max(longest, trailing + 1)])
+        return true
     }
 
     /// Heartbeat rows stored, for tests and diagnostics.

@@ -205,3 +205,38 @@ import Testing
         #expect(try db.verify().failure?.month == month)
     }
 }
+
+/// The cache kept in place as heartbeats arrive in any order — in order, a few minutes
+/// late (requests that overtook each other), long after, on dates with entries — always
+/// equals a recount (rule 8), rule 12's breaks and runs included.
+@Suite struct OutOfOrderIngestTests {
+    @Test(arguments: 0..<8)
+    func theCacheEqualsARecountWhateverTheOrder(seed: Int) throws {
+        var random = SplitMix64(seed: UInt64(seed) &+ 5)
+        let zone = Zone(identifier: "Europe/Berlin")!
+        let db = try AppDatabase.inMemory(fresh: .fresh(today: LocalDate("2024-06-03")!, timezone: zone))
+        let start = zone.firstMinute(of: LocalDate("2024-06-03")!) + 420
+        var minutes: [Int64] = []
+        var minute = start
+        for _ in 0..<12 {
+            for _ in 0..<Int.random(in: 10...120, using: &random) { minutes.append(minute); minute += 1 }
+            minute += Int64.random(in: 3...40, using: &random)
+        }
+        // Nearly in order: swap neighbours up to 10 apart, and move a few far back.
+        for index in minutes.indices.dropLast(10) where Int.random(in: 0..<4, using: &random) == 0 {
+            minutes.swapAt(index, index + Int.random(in: 1...10, using: &random))
+        }
+        for _ in 0..<5 { minutes.append(minutes.remove(at: Int.random(in: 0..<minutes.count / 2, using: &random))) }
+        if seed % 2 == 0 {
+            _ = try db.apply(AddEntry(start: start + 200, end: start + 260, note: "", source: .manual), at: 0)
+        }
+        var index = 0
+        while index < minutes.count {
+            let size = Int.random(in: 1...5, using: &random)
+            let batch = minutes[index..<min(minutes.count, index + size)].map { HeartbeatMinute(minute: $0, host: "laptop") }
+            _ = try db.recordHeartbeats(Array(batch), receivedAt: 0)
+            index += size
+        }
+        #expect(try db.dailyCacheIsConsistent())
+    }
+}
