@@ -16,8 +16,9 @@ public enum EntryAdd: Sendable, Equatable {
 /// The frozen date a span of minutes reaches, as `movedDates` gives it: a span that
 /// starts before the frozen boundary moves a signed month's minutes.
 private func frozenDates(_ db: Database, _ span: MinuteSpan) throws -> ClosedRange<LocalDate>? {
-    guard let frozen = try AppDatabase.buckets(db).frozen, span.start < frozen.endMinute else { return nil }
-    let date = min(try AppDatabase.zone(db).localDate(ofMinute: span.start), frozen.lastDate)
+    let buckets = try AppDatabase.buckets(db)
+    guard let frozen = buckets.frozen, span.start < frozen.endMinute else { return nil }
+    let date = min(buckets.zone.localDate(ofMinute: span.start), frozen.lastDate)
     return date...date
 }
 

@@ -187,9 +187,9 @@ public struct UnsignMonth: Change {
     }
 
     public func write(_ db: Database, at now: Int64) throws -> MonthState {
-        guard let span = try AppDatabase.frozenSpan(db), span.last == month else {
-            let latest = try AppDatabase.frozenSpan(db)?.last
-            throw ConflictRefusal(latest.map { "only the latest signed month can be unsigned: that is \($0.name) (\($0)), not \(month)" }
+        let span = try AppDatabase.frozenSpan(db)
+        guard let span, span.last == month else {
+            throw ConflictRefusal((span?.last).map { "only the latest signed month can be unsigned: that is \($0.name) (\($0)), not \(month)" }
                                   ?? "no month is signed")
         }
         let digest = try String.fetchOne(db, sql: "SELECT digest FROM signed_month WHERE month = ?", arguments: [month.description]) ?? ""

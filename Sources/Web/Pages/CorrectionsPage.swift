@@ -149,7 +149,7 @@ enum CorrectionsPage {
         }
         let days = ledger.days(from: from, to: to)
         let rows = days.map { day in
-            let times = DayText.startEnd(day, in: zone)
+            let times = DayText.startEnd(day, in: zone), rules = DayText.rules(day)
             let dayHistory = history[day.date] ?? []
             let classes = [day.workingDay ? nil : "off", day.holiday == nil ? nil : "holiday", day.absence == nil ? nil : "absence",
                            day.correction == nil ? nil : "corrected", day.inPeriod ? nil : "outside",
@@ -163,7 +163,7 @@ enum CorrectionsPage {
                        correction: day.correction.map(Format.duration),
                        holiday: day.holiday, absence: day.absence.map(AbsencesPage.describe), off: !day.workingDay, outside: !day.inPeriod, corrected: day.correction != nil && day.signedIn == nil,
                        signed: day.signedIn?.description,
-                       rules: DayText.rules(day).isEmpty ? nil : DayText.rules(day).joined(separator: "; "),
+                       rules: rules.isEmpty ? nil : rules.joined(separator: "; "),
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
                        rowClass: classes.joined(separator: " "),

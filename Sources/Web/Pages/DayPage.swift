@@ -201,6 +201,7 @@ enum DayPage {
             Figure(label: "Expected", value: Format.duration(day.expected), id: "day-expected", tone: ""),
             Figure(label: "Difference", value: Format.signed(day.difference), id: "day-difference", tone: Format.tone(day.difference)),
         ]
+        let times = DayText.startEnd(day, in: zone), rules = DayText.rules(day)
         let entryRows = entries.map { entry in
             let span = entry.span(nowMinute: context.nowMinute)
             return EntryRow(id: entry.id, start: DayText.instant(entry.start, on: date, in: zone),
@@ -223,7 +224,7 @@ enum DayPage {
                        label: "Count \(clock(gap.start))–\(clock(gap.end)) as work")
             },
             hasGaps: !gaps.isEmpty, canCount: dayStart * 60 <= context.now && day.signedIn == nil,
-            firstStart: DayText.startEnd(day, in: zone)?.start ?? "—", lastEnd: DayText.startEnd(day, in: zone)?.end ?? "—",
+            firstStart: times?.start ?? "—", lastEnd: times?.end ?? "—",
             breaks: Format.duration(day.work?.breaks ?? 0), figures: figures,
             absence: day.absence.map(AbsencesPage.describe), holiday: day.holiday, outside: !day.inPeriod,
             entries: entryRows, hasEntries: !entryRows.isEmpty,
@@ -233,7 +234,7 @@ enum DayPage {
             editLink: "/corrections?from=\(date)&to=\(date)&edit=\(date)#correction",
             frozen: day.signedIn.map { "This day belongs to \($0.name), which is signed: its figures are the ones signed (heartbeats that arrived later are neither counted nor drawn), and nothing on it can be changed. To fix it, book an adjustment on an open date (Settings → Bookings)." },
             frozenMonth: day.signedIn?.description, editable: day.signedIn == nil,
-            rules: DayText.rules(day), hasRules: !DayText.rules(day).isEmpty)
+            rules: rules, hasRules: !rules.isEmpty)
         return pages.render("day", model, title: "\(date)", path: "/days", status: status)
     }
 

@@ -5,9 +5,6 @@ import HTTPMessage
 /// worked, expected, difference and remarks; the month's totals; the balance before and
 /// after it; vacation; lines to sign. Its print stylesheet fits any month on one A4 page.
 enum ReportPage {
-    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                             "October", "November", "December"]
-
     struct Row {
         let date, weekday, start, end, breaks, worked, expected, difference, tone, remark: String
         let rowClass: String
@@ -52,12 +49,6 @@ enum ReportPage {
         let hasHistory: Bool
     }
 
-    /// `YYYY-MM` as its first day; nil when it is no month.
-    static func month(_ text: String) -> LocalDate? {
-        guard text.utf8.count == 7 else { return nil }
-        return LocalDate(text + "-01")
-    }
-
     static func get(_ context: RequestContext) throws -> Response {
         try render(context, confirming: try context.request.queryItems["confirm"] == "sign")
     }
@@ -89,16 +80,9 @@ enum ReportPage {
         let pages = try context.requirePages()
         let settings = try context.database.settings()
         let today = try context.today()
-        var first = LocalDate(year: today.year, month: today.month, day: 1)!
-        if let chosen {
-            first = chosen.first
-        } else if let text = try context.request.queryItems["month"], !text.isEmpty {
-            guard let chosen = month(text) else {
-                throw ValidationError(.from, "month \"\(text)\" is not a month in the form YYYY-MM")
-            }
-            first = chosen
-        }
-        let last = LocalDate(year: first.year, month: first.month, day: LocalDate.daysIn(month: first.month, year: first.year))!
+        var month = chosen ?? Month(of: today)
+        if chosen == nil, let text = try context.request.queryItems["month"], !text.isEmpty { month = try Months.month(text) }
+        let first = month.first, last = month.last
         let ledger = try context.ledger(from: first, to: last)
         let zone = ledger.policy.settings.timezone
         let days = ledger.days(from: first, to: last)
@@ -126,8 +110,6 @@ enum ReportPage {
             let count = try Absences.vacationCount(context, year: first.year, asOf: through)
             vacation = "\(Format.halfDays(count.takenHalves)) of \(Format.halfDays(count.allowanceHalves)) vacation days taken in \(first.year) through \(through), \(Format.halfDays(count.allowanceHalves - count.takenHalves)) left"
         }
-        let previous = first.adding(days: -1), next = last.adding(days: 1)
-        let month = Month(of: first)
         let (state, _, events) = try context.database.monthDetail(month)
         let history = events.map { event in
             "\(event.event == "signed" ? "Signed" : "Unsigned") on \(DayText.moment(event.at, in: zone)) · digest \(event.digest.prefix(16))"
@@ -151,10 +133,9 @@ enum ReportPage {
             BookingRow(date: $0.date.description, kind: $0.kind == .payout ? "Payout" : "Adjustment",
                        minutes: Format.signed($0.minutes), note: $0.note)
         }
-        func monthText(_ date: LocalDate) -> String { String(date.description.prefix(7)) }
         let model = Model(
-            title: "\(monthNames[first.month - 1]) \(first.year)", month: monthText(first),
-            previous: monthText(previous), next: monthText(next), rows: rows,
+            title: month.name, month: month.description,
+            previous: month.previous.description, next: month.next.description, rows: rows,
             worked: Format.duration(totals.effective), expected: Format.duration(totals.expected),
             difference: Format.signed(totals.difference), differenceTone: Format.tone(totals.difference),
             countedThrough: through < last ? (through >= first ? through.description : "") : nil,
