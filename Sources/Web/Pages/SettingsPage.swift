@@ -112,6 +112,9 @@ enum SettingsPage {
         var holiday = HolidayForm()
         var booking = BookingForm()
         var importError: String?
+        /// The outcome of a document import (`/settings/import`), or why it was refused.
+        var documentImported: String?
+        var documentError: String?
 
         /// The forms filled from what is stored.
         init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
@@ -193,6 +196,7 @@ enum SettingsPage {
         let bookingDateError, bookingKindError, bookingMinutesError, bookingNoteError: String?
         let changes: [ChangeRow]
         let hasChanges: Bool
+        let documentImported, documentError: String?
     }
 
     // MARK: Routes
@@ -327,6 +331,25 @@ enum SettingsPage {
         }
     }
 
+    /// An export document (`/api/export`) uploaded into this empty database.
+    static func importDocument(_ context: RequestContext) throws -> Response {
+        let fields = Multipart.fields(context.request.body, contentType: context.request.header("content-type") ?? "") ?? [:]
+        guard let document = fields["document"], !document.isEmpty else {
+            return try render(context, status: 422) { $0.documentError = "Choose the file a download of everything gave (attendance-YYYY-MM-DD.json)." }
+        }
+        do {
+            let summary = try DataHandler.importing(context, document)
+            return try render(context) {
+                $0.documentImported = "Imported: \(summary.heartbeats) heartbeats, \(summary.entries) entries, \(summary.corrections) corrections, "
+                    + "\(summary.absences) absences, \(summary.holidays) holidays, \(summary.bookings) bookings, \(summary.signedMonths) signed months."
+            }
+        } catch let error as InvalidValue {
+            return try render(context, status: 422) { $0.documentError = "Nothing was imported: \(error.message)" }
+        } catch let refusal as ConflictRefusal {
+            return try render(context, status: 409) { $0.documentError = "Nothing was imported: \(refusal.message)" }
+        }
+    }
+
     static func addBooking(_ context: RequestContext) throws -> Response {
         let fields = try Form(context.request)
         var typed = BookingForm(date: fields["date"].trimmingWhitespace, kind: fields["kind"], hours: fields["hours"].trimmingWhitespace,
@@ -419,7 +442,8 @@ enum SettingsPage {
             },
             bookingDateError: booking.errors[.date], bookingKindError: booking.errors[.kind],
             bookingMinutesError: booking.errors[.minutes], bookingNoteError: booking.errors[.note],
-            changes: changes, hasChanges: !changes.isEmpty)
+            changes: changes, hasChanges: !changes.isEmpty,
+            documentImported: forms.documentImported, documentError: forms.documentError)
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status, script: true)
     }
 }
