@@ -32,14 +32,18 @@ public enum Restore {
         // it passed; brought to this version's schema on the copy.
         do {
             try Backup.snapshot(of: file, into: staged)
+        } catch let failure as BackupFailure {
+            throw failure
+        } catch where Health.isCorruption(error) {
+            throw BackupFailure(.check, "\(file) is damaged (\(error)), so nothing was changed")
         } catch {
-            throw BackupFailure(.check, "\(file) is not a database this program can read (\(Backup.describe(error, writing: staged)))")
+            throw BackupFailure(.check, "\(file) cannot be read as a database (\(error)), so nothing was changed")
         }
         let copy: AppDatabase
         do {
             copy = try AppDatabase.openCopy(staged)
         } catch {
-            throw BackupFailure(.check, "\(file) is not an Attendance database: \(error)")
+            throw BackupFailure(.check, "\(file) is not an Attendance database (\(error)), so nothing was changed")
         }
         let restored: CheckReport
         do {
