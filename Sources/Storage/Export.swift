@@ -131,6 +131,11 @@ extension AppDatabase {
     }
 }
 
+/// A body that is not JSON at all (400, unlike a document that does not validate).
+public struct MalformedDocument: Error, Sendable {
+    public let message: String
+}
+
 /// What an import brought in.
 public struct ImportSummary: Sendable, Equatable, Codable {
     public var heartbeats: Int
@@ -302,7 +307,7 @@ extension AppDatabase {
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         } catch {
-            throw InvalidValue(field: "document", "the document is not JSON: \(error.localizedDescription)")
+            throw MalformedDocument(message: "the body is not JSON (an export document is one JSON object)")
         }
         guard var document = parsed as? [String: Any] else { throw InvalidValue(field: "document", "the document must be a JSON object") }
         guard document["format"] as? String == ExportDocument.format else {

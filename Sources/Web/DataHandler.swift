@@ -22,6 +22,10 @@ enum DataHandler {
     /// The import itself, shared with the settings page's upload form.
     static func importing(_ context: RequestContext, _ bytes: [UInt8]) throws -> ImportSummary {
         defer { context.settingsChanged() }
-        return try context.database.importDocument(bytes, at: context.now)
+        do {
+            return try context.database.importDocument(bytes, at: context.now)
+        } catch let malformed as MalformedDocument {
+            throw HTTPError(400, malformed.message)
+        }
     }
 }

@@ -138,6 +138,7 @@ import Testing
         #expect(brokenRefusal?.message.hasPrefix("signed_months: 2024-01") == true, "\(String(describing: brokenRefusal))")
         #expect(try refusal("{\"format\":\"attendance-export\",\"version\":2}")?.field == "version")
         #expect(try refusal("[1,2]")?.field == "document")
+        #expect(throws: MalformedDocument.self) { try AppDatabase.inMemory(fresh: .fresh(today: Self.first, timezone: Self.zone)).importDocument(Array("{".utf8), at: now) }
     }
 }
 

@@ -347,6 +347,8 @@ enum SettingsPage {
             return try render(context, status: 422) { $0.documentError = "Nothing was imported: \(error.message)" }
         } catch let refusal as ConflictRefusal {
             return try render(context, status: 409) { $0.documentError = "Nothing was imported: \(refusal.message)" }
+        } catch let error as HTTPError {
+            return try render(context, status: error.status) { $0.documentError = "Nothing was imported: \(error.message)" }
         }
     }
 
