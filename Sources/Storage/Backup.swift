@@ -32,12 +32,33 @@ extension AppDatabase {
     /// The checks a backup passes before it counts (SPEC §6): `PRAGMA integrity_check`,
     /// the per-day cache equal to a recount of its heartbeats and entries (rule 8), and
     /// every signed month's digest chain (`verify`).
+    ///
+    /// On a file, `integrity_check` runs on a connection of its own beside the other checks.
     public func check() throws -> CheckReport {
-        try writer.read { db in
-            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            guard integrity == ["ok"] else {
-                throw BackupFailure(.check, "integrity_check failed: \(integrity.prefix(3).joined(separator: "; "))")
+        let integrity = Outcome()
+        if store.path != ":memory:" {
+            let path = store.path
+            Thread.detachNewThread {
+                integrity.set(Result {
+                    let reader = try Health.openForReading(path)
+                    defer { try? reader.close() }
+                    return try reader.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+                })
             }
+        } else {
+            integrity.set(Result { try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") } })
+        }
+        let rest = Result { try checkFacts() }
+        let lines = try integrity.wait().get()
+        guard lines == ["ok"] else {
+            throw BackupFailure(.check, "integrity_check failed, the database is damaged: \(Health.oneLine(lines))")
+        }
+        return try rest.get()
+    }
+
+    /// The cache against a recount, and the digests.
+    private func checkFacts() throws -> CheckReport {
+        try writer.read { db in
             guard try Self.work(db, nil) == Self.recount(db, dates: nil) else {
                 throw BackupFailure(.check, "the per-day cache differs from a recount of the heartbeats and entries")
             }
@@ -62,6 +83,22 @@ extension AppDatabase {
     func closeCopy() throws {
         try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
         try writer.close()
+    }
+}
+
+/// The result of a check run on another thread, waited for.
+private final class Outcome: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: Result<[String], any Error> = .success([])
+
+    func set(_ result: Result<[String], any Error>) {
+        self.result = result
+        ready.signal()
+    }
+
+    func wait() -> Result<[String], any Error> {
+        ready.wait()
+        return result
     }
 }
 
@@ -136,8 +173,9 @@ public enum Backup {
         return String(format: "attendance-%04d%02d%02d-%02d%02d%02dZ.sqlite", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
-    /// One consistent copy of `database` as it was when the copy began (SQLite's
-    /// `VACUUM INTO`: a single read transaction, never restarted by writers), 0600.
+    /// One consistent copy of `database` as it was when the copy began, 0600: SQLite's
+    /// online backup in a single step, inside one read transaction of the source, so
+    /// writers never make it start over and it finishes in bounded time.
     static func snapshot(of database: String, into path: String) throws {
         var configuration = Configuration()
         configuration.readonly = true
@@ -147,11 +185,13 @@ public enum Backup {
         let created = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard created >= 0 else { throw BackupFailure(.write, "cannot create \(path): \(String(cString: strerror(errno)))") }
         close(created)
-        try FileManager.default.removeItem(atPath: path)  // VACUUM INTO wants no file; the name was ours
         let mask = umask(0o077)
         defer { umask(mask) }
-        try source.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
-        chmod(path, 0o600)
+        var destination = Configuration()
+        destination.busyMode = .timeout(5)
+        let copy = try DatabaseQueue(path: path, configuration: destination)
+        defer { try? copy.close() }
+        try source.backup(to: copy)
     }
 
     /// The folder, made 0700 when missing (and set so when it is ours but wider).

@@ -14,10 +14,16 @@ public enum Health {
             let database = try openForReading(path)
             defer { try? database.close() }
             let lines = try database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
-            return lines == ["ok"] ? nil : "quick_check failed: " + lines.prefix(3).joined(separator: "; ")
+            return lines == ["ok"] ? nil : "quick_check failed: " + oneLine(lines)
         } catch {
             return "the file cannot be read as a database: \(error)"
         }
+    }
+
+    /// What `quick_check` or `integrity_check` said, on one line of at most 200 characters.
+    static func oneLine(_ lines: [String]) -> String {
+        let said = lines.flatMap { $0.split(separator: "\n") }.filter { !$0.hasPrefix("*** in database") }.prefix(3).joined(separator: "; ")
+        return said.count > 200 ? String(said.prefix(199)) + "…" : said
     }
 
     /// A read-only connection to `path`, touching nothing in it.
@@ -102,7 +108,7 @@ public enum Health {
         let integrity = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
         try queue.close()
-        guard integrity == ["ok"] else { return .factsDamaged("the rebuilt copy failed its check: \(integrity.prefix(2).joined(separator: "; "))") }
+        guard integrity == ["ok"] else { return .factsDamaged("the rebuilt copy failed its check: \(oneLine(integrity))") }
         let aside = try setAside(path, now: now)
         let folder = (path as NSString).deletingLastPathComponent
         try Backup.durableRename(staged, to: path, in: folder.isEmpty ? "." : folder)
