@@ -43,7 +43,10 @@ final class SourceInputStream<Source: ByteSource>: InputStream {
     private var source: Source
     private var status: Stream.Status = .notOpen
     private var failure: Error?
-    private var ended = false
+    /// Bytes read ahead: CSV.swift asks `hasBytesAvailable` before each read and takes a
+    /// yes as a promise.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private var position = 0, count = 0
 
     init(_ source: Source) {
         self.source = source
@@ -54,22 +57,28 @@ final class SourceInputStream<Source: ByteSource>: InputStream {
     override func close() { status = .closed }
     override var streamStatus: Stream.Status { status }
     override var streamError: Error? { failure }
-    override var hasBytesAvailable: Bool { status == .open && !ended }
 
-    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength len: Int) -> Int {
-        guard status == .open, !ended else { return 0 }
+    override var hasBytesAvailable: Bool {
+        guard status == .open else { return false }
+        if position < count { return true }
         do {
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: len))
-            if count == 0 {
-                ended = true
-                status = .atEnd
-            }
-            return count
+            count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+            position = 0
         } catch {
             failure = error
             status = .error
-            return -1
+            count = 0
         }
+        if count == 0, status == .open { status = .atEnd }
+        return count > 0
+    }
+
+    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength len: Int) -> Int {
+        guard hasBytesAvailable else { return status == .error ? -1 : 0 }
+        let taken = min(len, count - position)
+        chunk.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + position, count: taken) }
+        position += taken
+        return taken
     }
 
     override func getBuffer(_ buffer: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, length len: UnsafeMutablePointer<Int>) -> Bool { false }
