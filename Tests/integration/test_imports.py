@@ -126,13 +126,18 @@ def test_an_activitywatch_export_gives_exactly_the_rules_minutes(stack):
     assert set(stack.query("SELECT minute, host FROM heartbeat")) == expected
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"buckets": []}', b'{"buckets": {"a": {"type": "afkstatus", "hostname": "h", '
-                                  b'"events": [{"timestamp": "2025-04-01T08:00:00Z", "duration": 600, "data": {"status": "not-afk"}}]}},}',
-                                  "{\"buckets\": {\"a\": {\"hostname\": \"\xff\"}}}".encode("latin-1")])
-def test_a_bad_document_stores_nothing(stack, body):
+@pytest.mark.parametrize("body,status", [
+    (b"", 400), (b"{", 400), (b"[]", 422), (b'{"buckets": []}', 422),
+    (b'{"buckets": {"a": {"type": "afkstatus", "hostname": "h", '
+     b'"events": [{"timestamp": "2025-04-01T08:00:00Z", "duration": 600, "data": {"status": "not-afk"}}]}},}', 400),
+    ("{\"buckets\": {\"a\": {\"hostname\": \"\xff\"}}}".encode("latin-1"), 400),
+    (b'{"buckets": {"a": {"type": "afkstatus", "hostname": "h", "events": {}}}}', 422)])
+def test_a_bad_document_stores_nothing(stack, body, status):
+    """JSON that does not parse is 400, JSON of another shape 422; neither stores anything,
+    even when valid events came before the fault."""
     before = stack.query("SELECT COUNT(*) FROM heartbeat")[0][0]
     response = requests.post(stack.url + "/api/import/activitywatch", data=body, timeout=30)
-    assert response.status_code == 422, response.text
+    assert response.status_code == status, response.text
     assert "error" in response.json()
     assert stack.query("SELECT COUNT(*) FROM heartbeat")[0][0] == before
 

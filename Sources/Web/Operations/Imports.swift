@@ -63,8 +63,8 @@ enum Imports {
     // MARK: ActivityWatch
 
     /// The `not-afk` minutes of an ActivityWatch export's afkstatus buckets become
-    /// heartbeats from the bucket's host (SPEC §6), read as a stream; 422 for a file that
-    /// is not such an export, and then nothing is stored.
+    /// heartbeats from the bucket's host (SPEC §6), read as a stream; 400 for a file that
+    /// is not JSON, 422 for JSON that is not such an export, and then nothing is stored.
     static func activityWatch(_ context: RequestContext, _ source: some ByteSource) throws -> Summary {
         let reader = JSONPullReader(source, maxStringBytes: 64 * 1024)
         var hostSkips = SkipTally()
@@ -82,7 +82,7 @@ enum Imports {
             skipped.add(hostSkips)
             return Summary(added: counts.added, duplicates: counts.duplicates, events: report.events, skipped: skipped)
         } catch let error as JSONSyntaxError {
-            throw ValidationError(.file, "this is not an ActivityWatch export: the JSON is not valid (\(error.message) at byte \(error.offset)); nothing was imported")
+            throw HTTPError(400, "the file is not valid JSON (\(error.message) at byte \(error.offset)); nothing was imported")
         } catch let error as ActivityWatch.FormatError {
             throw ValidationError(.file, "this is not an ActivityWatch export (/api/0/export): \(error.message); nothing was imported")
         }

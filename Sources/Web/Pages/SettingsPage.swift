@@ -351,6 +351,8 @@ enum SettingsPage {
             return try render(context) { $0.activityWatch = Imported(summary: summary.sentence, skipped: summary.lines) }
         } catch let error as ValidationError {
             return try render(context, status: 422) { $0.activityWatchError = error.message }
+        } catch let error as HTTPError where error.status == 400 {
+            return try render(context, status: 400) { $0.activityWatchError = error.message }
         }
     }
 
