@@ -34,7 +34,7 @@ def year_of_events(seed=2024):
     end = datetime(2025, 1, 1, tzinfo=timezone.utc)
     while t < end:
         if t.weekday() < 5 and 7 <= t.hour < 17:
-            duration = round(rng.uniform(30, 1500), 6)
+            duration = round(rng.uniform(20, 340), 6)
             status = "not-afk" if len(events) % 2 == 0 else "afk"
         else:
             duration, status = round(rng.uniform(600, 3600), 6), "afk"

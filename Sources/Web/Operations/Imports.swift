@@ -11,6 +11,9 @@ import Storage
 enum Imports {
     /// The most rows one CSV import reads; the rest are skipped, and counted.
     static let maxRows = 100_000
+    /// The most heartbeats one ActivityWatch import hands to storage (40 years of 8-hour
+    /// weekdays); the minutes after that are skipped, and counted.
+    static let maxHeartbeats = 5_000_000
 
     /// What an import did, as the API answers it.
     struct Summary: Encodable {
@@ -68,6 +71,7 @@ enum Imports {
     static func activityWatch(_ context: RequestContext, _ source: some ByteSource) throws -> Summary {
         let reader = JSONPullReader(source, maxStringBytes: 64 * 1024)
         var hostSkips = SkipTally()
+        var budget = maxHeartbeats
         do {
             let (report, counts) = try context.database.importHeartbeats(receivedAt: context.now) { store in
                 try ActivityWatch.walk(reader, lastMinute: context.nowMinute + Entries.futureToleranceSeconds / 60) { host, minutes in
@@ -75,7 +79,13 @@ enum Imports {
                         hostSkips.add("not-afk events of a bucket whose hostname is longer than \(HeartbeatHandler.hostLimit) characters or holds NUL")
                         return
                     }
-                    try store(host, minutes)
+                    let taken = minutes.lowerBound..<min(minutes.upperBound, minutes.lowerBound + Int64(budget))
+                    if taken.count < minutes.count {
+                        hostSkips.add("minutes beyond the first \(maxHeartbeats) of one import: import the rest in another file",
+                                      count: minutes.count - taken.count)
+                    }
+                    budget -= taken.count
+                    if !taken.isEmpty { try store(host, taken) }
                 }
             }
             var skipped = report.skipped
