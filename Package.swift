@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         // MARK: The pure attendance core: dates, zones, policy, balance. No I/O.
@@ -42,6 +43,8 @@ let package = Package(
         .target(name: "Web", dependencies: [
             "AttendanceCore", "HTTPMessage", "Storage", "JSONText",
             .product(name: "Mustache", package: "swift-mustache"),
+            // Toggl and Clockify CSV exports (imports).
+            .product(name: "CSV", package: "CSV.swift"),
         ]),
 
         // MARK: The responder binary.

@@ -2,7 +2,8 @@
 """The stack's numbers, measured against a running nginx + attendance-fcgi (bench/run
 starts them): heartbeat ingest next to a no-op route, the dashboard and a year of
 /api/days with 1 and 10 years of history, heartbeat latency while 8 clients load the
-largest page, the responder's memory, a cold start.
+largest page, the responder's memory, a cold start, and an ActivityWatch import of a
+year against the same minutes as heartbeat batches (import_bench.py).
 
 usage: stack_bench.py URL TOKEN DATA_DIR RESPONDER_BINARY [BASELINE_URL]
 
@@ -370,4 +371,10 @@ table("responder", ["what", "value"], [
     ["cold start to first answer (new database)", f"{cold:.0f} ms"],
 ])
 print("goal: RSS <= 30 MB")
+
+# -- ActivityWatch import of a year vs the same minutes as heartbeat batches (bench/import_bench.py)
+sys.path.insert(0, str(HERE))
+from import_bench import activitywatch_section  # noqa: E402
+
+results.update(activitywatch_section(RESPONDER))
 print("\n" + " ".join(f"{key}={value}" for key, value in results.items()))

@@ -1,6 +1,6 @@
 -- lighttpd mod_magnet: what nginx/attendance.conf does before the responder sees a
 -- request. /api/heartbeat needs "Authorization: Bearer <token>", compared exactly and
--- case-sensitively; a body declared over 2 MiB is refused. Both answer in the API's
+-- case-sensitively; a body declared over 2 MiB (512 MiB for an import) is refused. Both answer in the API's
 -- JSON error shape. The token lives in attendance-token.lua (generated, never in git).
 local r = lighty.r
 local limit = 2 * 1024 * 1024
@@ -16,15 +16,24 @@ local function refuse(status, message, extra)
   return status
 end
 
-local length = tonumber(r.req_header["Content-Length"] or "0") or 0
-if length > limit then
-  return refuse(413, "request body is larger than 2 MiB")
-end
-
 -- The path as the responder will route it is the raw one; the decoded, simplified
 -- one is what a lenient router might see. Guard both spellings.
 local path = r.req_attr["uri.path"] or ""
 local raw = (r.req_attr["uri.path-raw"] or ""):gsub("%?.*$", "")
+
+-- The imports take files up to 512 MiB (the same paths as in attendance.conf).
+local imports = {
+  ["/api/import/activitywatch"] = true, ["/api/import/csv"] = true,
+  ["/settings/import/activitywatch"] = true, ["/settings/import/csv"] = true,
+}
+local length = tonumber(r.req_header["Content-Length"] or "0") or 0
+if imports[raw] then
+  if length > 512 * 1024 * 1024 then
+    return refuse(413, "an import is limited to 512 MiB")
+  end
+elseif length > limit then
+  return refuse(413, "request body is larger than 2 MiB")
+end
 if path == "/api/heartbeat" or raw == "/api/heartbeat" then
   local token = dofile("/etc/lighttpd/attendance-token.lua")
   if r.req_header["Authorization"] ~= "Bearer " .. token then

@@ -12,8 +12,13 @@ public enum HolidayCalendar {
         case skipped(summary: String, why: String)
     }
 
-    /// The longest all-day event taken, in days.
-    public static let maxEventDays = 366
+    /// The longest all-day event taken, in days: a holiday longer than a month is no
+    /// holiday (a file of year-long events once cost seconds and hundreds of MB).
+    public static let maxEventDays = 31
+    /// The most dates one file may add; events after that are skipped.
+    public static let maxDates = 10_000
+    /// A summary is shown with at most this many characters.
+    public static let summaryLimit = 80
 
     /// The entries of `text` in file order, or nil when `text` is not an iCalendar file
     /// (its first line must be `BEGIN:VCALENDAR`).
@@ -21,6 +26,7 @@ public enum HolidayCalendar {
         let lines = unfold(text)
         guard let first = lines.first(where: { !$0.isEmpty }), first.uppercased() == "BEGIN:VCALENDAR" else { return nil }
         var entries: [Entry] = []
+        var dates = 0
         var event: [Property]?
         var depth = 0  // components opened inside the current event (VALARM …)
         for line in lines where !line.isEmpty {
@@ -29,7 +35,17 @@ public enum HolidayCalendar {
             case ("BEGIN", "VEVENT") where event == nil:
                 event = []
             case ("END", "VEVENT") where depth == 0:
-                if let properties = event { entries += Self.entries(ofEvent: properties) }
+                if let properties = event {
+                    var found = Self.entries(ofEvent: properties)
+                    let days = found.filter { if case .holiday = $0 { true } else { false } }.count
+                    if days > 0, dates + days > maxDates {
+                        found = [.skipped(summary: Self.summary(of: properties),
+                                          why: "the file has more than \(maxDates) holiday dates: import the rest in another file")]
+                    } else {
+                        dates += days
+                    }
+                    entries += found
+                }
                 event = nil
             case ("BEGIN", _) where event != nil:
                 depth += 1
@@ -138,11 +154,16 @@ public enum HolidayCalendar {
         return LocalDate(year: year, month: month, day: day)
     }
 
+    /// An event's name: one line (line breaks and runs of white space become one space).
+    static func summary(of properties: [Property]) -> String {
+        properties.first { $0.name == "SUMMARY" }.map { unescape($0.value).split(whereSeparator: \.isWhitespace).joined(separator: " ") } ?? ""
+    }
+
     static func entries(ofEvent properties: [Property]) -> [Entry] {
         func first(_ name: String) -> Property? { properties.first { $0.name == name } }
-        // A name is one line: line breaks and runs of white space become one space.
-        let summary = first("SUMMARY").map { unescape($0.value).split(whereSeparator: \.isWhitespace).joined(separator: " ") } ?? ""
-        func skip(_ why: String) -> [Entry] { [.skipped(summary: summary, why: why)] }
+        let summary = summary(of: properties)
+        // A skipped event is named shortly: the reason matters, not a long title.
+        func skip(_ why: String) -> [Entry] { [.skipped(summary: SkipTally.shortened(summary, to: summaryLimit), why: why)] }
         guard let start = first("DTSTART") else { return skip("it has no start date (DTSTART)") }
         let value = start.value.trimmingSpaces
         if start.parameters["VALUE"]?.uppercased() == "DATE-TIME" || value.contains("T") {
@@ -159,7 +180,7 @@ public enum HolidayCalendar {
         if let end = first("DTEND"), let last = Self.date(end.value.trimmingSpaces) {
             days = last.dayNumber - date.dayNumber
             guard days >= 1 else { return skip("it ends (DTEND) before it starts") }
-            guard days <= maxEventDays else { return skip("it lasts \(days) days, more than \(maxEventDays)") }
+            guard days <= maxEventDays else { return skip("it lasts \(days) days, more than \(maxEventDays): a holiday that long is not taken") }
         }
         return (0..<days).map { .holiday(date.adding(days: $0), summary) }
     }

@@ -40,6 +40,31 @@ public enum FastCGIError: Error, CustomStringConvertible {
     }
 }
 
+/// Routes whose bodies may be large (imports): the body goes to an unlinked temporary
+/// file in `directory` as it arrives, up to `limit` bytes, and reaches the handler as
+/// `Request.upload`, never as one array.
+public struct LargeBodies: Sendable {
+    public let claims: @Sendable (Request) -> Bool
+    public let limit: Int
+    /// The answer to a body over `limit`.
+    public let tooLarge: Response
+    /// The answer when the body cannot be written to `directory` (a full disk).
+    public let cannotKeep: Response
+    public let directory: String
+
+    public init(claims: @escaping @Sendable (Request) -> Bool, limit: Int, tooLarge: Response, cannotKeep: Response, directory: String) {
+        self.claims = claims
+        self.limit = limit
+        self.tooLarge = tooLarge
+        self.cannotKeep = cannotKeep
+        self.directory = directory
+    }
+
+    /// No route has a large body.
+    public static let none = LargeBodies(claims: { _ in false }, limit: 0, tooLarge: Response(status: 413),
+                                         cannotKeep: Response(status: 507), directory: ".")
+}
+
 /// A FastCGI responder: several threads, each with its own `FCGX_Request`, accept on one
 /// listening socket and copy every request into a `Request`. Those `urgent` claims (the
 /// heartbeat) are answered at once on the accepting thread; the rest (pages, reports, the
@@ -59,12 +84,13 @@ public struct FastCGIServer: Sendable {
     /// The answer when `PageQueue.limit` requests already wait for a page thread.
     public let busy: Response
     public let urgent: @Sendable (Request) -> Bool
+    public let largeBodies: LargeBodies
     public let handler: @Sendable (Request) -> Response
     public let log: Log
 
     public init(socket: Int32, threads: Int, pageThreads: Int = 0, bodyLimit: Int, tooLarge: Response,
                 busy: Response = Response(status: 503), log: Log,
-                urgent: @escaping @Sendable (Request) -> Bool = { _ in true },
+                urgent: @escaping @Sendable (Request) -> Bool = { _ in true }, largeBodies: LargeBodies = .none,
                 handler: @escaping @Sendable (Request) -> Response) {
         self.socket = socket
         self.threads = max(1, threads)
@@ -74,6 +100,7 @@ public struct FastCGIServer: Sendable {
         self.busy = busy
         self.log = log
         self.urgent = urgent
+        self.largeBodies = largeBodies
         self.handler = handler
     }
 
@@ -141,8 +168,11 @@ public struct FastCGIServer: Sendable {
                 usleep(100_000)
                 continue
             }
-            guard let (request, bodySize) = read(raw) else {
-                write(tooLarge, to: raw.pointee.out)
+            let (request, bodySize): (Request, Int)
+            switch read(raw) {
+            case let .request(read, size): (request, bodySize) = (read, size)
+            case let .refused(answer):
+                write(answer, to: raw.pointee.out)
                 FCGX_Finish_r(raw)
                 continue
             }
@@ -180,12 +210,45 @@ public struct FastCGIServer: Sendable {
         return raw
     }
 
-    /// Copies one request out of libfcgi; nil when its body is over `bodyLimit`.
-    func read(_ raw: UnsafeMutablePointer<FCGX_Request>) -> (Request, Int)? {
+    /// A request read, or the answer that refuses it unread.
+    enum Read {
+        case request(Request, bodySize: Int)
+        case refused(Response)
+    }
+
+    /// Copies one request out of libfcgi: its body in memory, at most `bodyLimit` bytes,
+    /// or for a route `largeBodies` claims in a spool file, at most its `limit`.
+    func read(_ raw: UnsafeMutablePointer<FCGX_Request>) -> Read {
         let params = FastCGIParams.read(raw.pointee.envp)
-        if let declared = Int(params["CONTENT_LENGTH"] ?? ""), declared > bodyLimit { return nil }
-        guard let body = readBody(raw.pointee.in) else { return nil }
-        return (FastCGIParams.request(from: params, body: body), body.count)
+        let declared = Int(params["CONTENT_LENGTH"] ?? "")
+        var request = FastCGIParams.request(from: params, body: [])
+        if largeBodies.claims(request) {
+            if let declared, declared > largeBodies.limit { return .refused(largeBodies.tooLarge) }
+            do {
+                guard let upload = try spool(raw.pointee.in) else { return .refused(largeBodies.tooLarge) }
+                request.upload = upload
+                return .request(request, bodySize: upload.size)
+            } catch {
+                log("cannot keep an upload in \(largeBodies.directory): \(error)")
+                return .refused(largeBodies.cannotKeep)
+            }
+        }
+        if let declared, declared > bodyLimit { return .refused(tooLarge) }
+        guard let body = readBody(raw.pointee.in) else { return .refused(tooLarge) }
+        request.body = body
+        return .request(request, bodySize: body.count)
+    }
+
+    /// Writes stdin to an unlinked spool file; nil when it is longer than the limit.
+    func spool(_ stream: UnsafeMutablePointer<FCGX_Stream>?) throws -> Upload? {
+        let file = try UploadFile(in: largeBodies.directory)
+        var chunk = [CChar](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = Int(FCGX_GetStr(&chunk, Int32(chunk.count), stream))
+            if count <= 0 { return file.finish() }
+            try chunk.withUnsafeBytes { try file.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if file.size > largeBodies.limit { return nil }
+        }
     }
 
     /// Runs the handler and writes its response.

@@ -9,6 +9,8 @@ public struct Request: Sendable {
     /// Request headers, names lower-cased with `-` (`authorization`, `sec-fetch-site`).
     public var headers: [String: String]
     public var body: [UInt8]
+    /// A large body (an import) kept in a file instead of `body`, which is then empty.
+    public var upload: Upload?
     /// The address the web server took the connection on (`SERVER_ADDR`); nil when unknown.
     public var serverAddress: String?
     /// The person the web server's login let in (`REMOTE_USER`); nil without a login.
@@ -17,7 +19,7 @@ public struct Request: Sendable {
     public var overTLS: Bool
 
     public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
-                serverAddress: String? = nil, remoteUser: String? = nil, overTLS: Bool = false) {
+                serverAddress: String? = nil, remoteUser: String? = nil, overTLS: Bool = false, upload: Upload? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -26,6 +28,7 @@ public struct Request: Sendable {
         self.serverAddress = serverAddress.flatMap { $0.isEmpty ? nil : $0 }
         self.remoteUser = remoteUser.flatMap { $0.isEmpty ? nil : $0 }
         self.overTLS = overTLS
+        self.upload = upload
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }

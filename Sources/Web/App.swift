@@ -172,6 +172,19 @@ public struct App: Sendable {
         return response
     }()
 
+    /// The larger limit of the routes marked `largeBody` (imports): 512 MiB, kept in a
+    /// spool file as it arrives. The web servers' configurations allow the same on these paths.
+    public static let largeBodyLimit = 512 * 1024 * 1024
+
+    /// The answer to an import over `largeBodyLimit`.
+    public static let largeTooLarge = Response.error(413, "an import is limited to 512 MiB")
+
+    /// The answer when an upload cannot be written to the spool folder.
+    public static let uploadCannotKeep = Response.error(507, "the upload could not be kept on the server's disk (full?): nothing was stored")
+
+    /// Requests whose bodies go to a spool file: the routes marked `largeBody`.
+    @Sendable public static func hasLargeBody(_ request: Request) -> Bool { Router.hasLargeBody(request) }
+
     /// Requests answered at once, never queued behind pages: the routes marked `urgent`.
     @Sendable public static func isUrgent(_ request: Request) -> Bool { Router.isUrgent(request) }
 }

@@ -23,13 +23,18 @@ enum Router {
         let access: Access
         /// Answered on the accepting thread, never queued behind pages.
         let urgent: Bool
+        /// Its body may be up to `App.largeBodyLimit` (an import) instead of 2 MiB, and is
+        /// kept in a spool file (`Request.upload`), never in memory.
+        let largeBody: Bool
         let handler: Handler
 
-        init(_ method: String, _ pattern: String, access: Access = .login, urgent: Bool = false, _ handler: @escaping Handler) {
+        init(_ method: String, _ pattern: String, access: Access = .login, urgent: Bool = false, largeBody: Bool = false,
+             _ handler: @escaping Handler) {
             self.method = method
             self.pattern = pattern.split(separator: "/", omittingEmptySubsequences: false)
             self.access = access
             self.urgent = urgent
+            self.largeBody = largeBody
             self.handler = handler
         }
 
@@ -65,6 +70,8 @@ enum Router {
         Route("POST", "/api/holidays", HolidayHandler.post),
         Route("DELETE", "/api/holidays/{date}", HolidayHandler.delete),
         Route("POST", "/api/holidays/import", HolidayHandler.importCalendar),
+        Route("POST", "/api/import/activitywatch", largeBody: true, ImportHandler.activityWatch),
+        Route("POST", "/api/import/csv", largeBody: true, ImportHandler.csv),
         Route("GET", "/api/corrections", CorrectionHandler.list),
         Route("POST", "/api/corrections", CorrectionHandler.post),
         Route("DELETE", "/api/corrections/{date}", CorrectionHandler.delete),
@@ -109,6 +116,8 @@ enum Router {
         Route("POST", "/settings/holidays/delete", SettingsPage.removeHoliday),
         Route("POST", "/settings/holidays/import", SettingsPage.importHolidays),
         Route("POST", "/settings/import", SettingsPage.importDocument),
+        Route("POST", "/settings/import/activitywatch", largeBody: true, SettingsPage.importActivityWatch),
+        Route("POST", "/settings/import/csv", largeBody: true, SettingsPage.importCSV),
         Route("POST", "/settings/bookings", SettingsPage.addBooking),
         Route("POST", "/settings/bookings/delete", SettingsPage.removeBooking),
         Route("GET", "/corrections", CorrectionsPage.get),
@@ -135,6 +144,12 @@ enum Router {
             allowed.append(route.method)
         }
         return allowed.isEmpty ? .none : .otherMethods(allowed)
+    }
+
+    /// The route's attribute `largeBody`, for the FastCGI layer's reading of the body.
+    static func hasLargeBody(_ request: Request) -> Bool {
+        if case let .route(route, _) = match(request) { return route.largeBody }
+        return false
     }
 
     /// The route's attribute `urgent`, for the FastCGI layer's threads.

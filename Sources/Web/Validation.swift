@@ -10,6 +10,8 @@ enum Field: String, Sendable, CaseIterable {
     case openingBalance = "opening_balance_minutes", vacationDays = "vacation_days_per_year"
     case validFrom = "valid_from", minutes, date, name, note, from, to, timestamp, host, year, asOf = "as_of"
     case kind, halfDay = "half_day", calendar, start, end, month, reason, workRules = "work_rules"
+    /// An uploaded file (an import).
+    case file
 }
 
 /// A well-formed but invalid value: 422 in the API (mapped once, in `App`), a message

@@ -64,6 +64,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve pages and the API on an address beyond loopback even when the web server logged nobody in (by default such requests get 403 with what to do).")
     var allowWithoutLogin = false
 
+    @Option(help: "Folder where large uploads (imports) are kept while they are read, as unlinked files. Default: the database's folder.")
+    var uploadDir: String?
+
     @Option(help: "Folder of the page templates (*.mustache).")
     var templates: String = "templates"
 
@@ -97,8 +100,12 @@ struct Serve: ParsableCommand {
                 log("the database \(storage.database) cannot be written: serving reads; writes answer 503 until it can be")
             }
             log("listening (\(listen ?? "fd 0")), \(threads) accept and \(pageThreads) page threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")
+            let databaseFolder = (storage.database as NSString).deletingLastPathComponent
+            let largeBodies = LargeBodies(claims: App.hasLargeBody, limit: App.largeBodyLimit, tooLarge: App.largeTooLarge,
+                                          cannotKeep: App.uploadCannotKeep, directory: uploadDir ?? (databaseFolder.isEmpty ? "." : databaseFolder))
             FastCGIServer(socket: socket, threads: threads, pageThreads: pageThreads, bodyLimit: App.bodyLimit,
-                          tooLarge: App.tooLarge, busy: App.busy, log: log, urgent: App.isUrgent, handler: app.respond).run()
+                          tooLarge: App.tooLarge, busy: App.busy, log: log, urgent: App.isUrgent, largeBodies: largeBodies,
+                          handler: app.respond).run()
         } catch {
             log("cannot start: \(error)")
             throw ExitCode.failure

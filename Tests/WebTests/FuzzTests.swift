@@ -15,7 +15,9 @@ import TestSupport
                         "/corrections/delete", "/api/holidays/", "//api//days", "/api/%00", "/api/holidays/9999-99-99",
                         "/api/schedules", "/api/schedules/2024-05-27", "/api/absences", "/api/absences/2024-05-28",
                         "/api/vacation", "/api/holidays/import", "/absences", "/absences/delete", "/settings/schedule",
-                        "/settings/schedule/today", "/settings/schedule/delete", "/settings/holidays/import"]
+                        "/settings/schedule/today", "/settings/schedule/delete", "/settings/holidays/import",
+                        "/api/import/activitywatch", "/api/import/csv", "/api/import/csv?timezone=Mars/Base",
+                        "/settings/import/activitywatch", "/settings/import/csv"]
     static let fields = ["timestamp", "host", "heartbeats", "period_start", "period_end", "working_days",
                          "daily_required_minutes", "timezone", "date", "name", "minutes", "note", "from", "to",
                          "valid_from", "kind", "half_day", "opening_balance_minutes", "vacation_days_per_year"]
@@ -35,7 +37,10 @@ import TestSupport
                           "from=2024-05-28&kind=vacation&half_day=1", "valid_from=2024-05-30&hours_mon=9",
                           "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240530\r\nSUMMARY:x\r\nEND:VEVENT\r\n",
                           "--b\r\nContent-Disposition: form-data; name=\"calendar\"\r\n\r\nBEGIN:VCALENDAR\r\n--b--\r\n",
-                          "--b\r\nContent-Disposition: form-data; name=\"calendar\r\n--b"].randomElement(using: &g)!.utf8)
+                          "--b\r\nContent-Disposition: form-data; name=\"calendar\r\n--b",
+                          #"{"buckets":{"a":{"type":"afkstatus","hostname":"h","events":[{"timestamp":"2024-06-03T08:00:00Z","duration":600,"data":{"status":"not-afk"}}]}}}"#,
+                          "Start date,Start time,End date,End time,Description\n2024-05-28,09:00:00,2024-05-28,10:00:00,x\n",
+                          "--b\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"a.csv\"\r\n\r\nStart Date,Start Time,End Date,End Time\r\n--b--\r\n"].randomElement(using: &g)!.utf8)
         case 0:
             return (0..<Int.random(in: 0..<64, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
         case 1:

@@ -14,10 +14,17 @@ enum Holidays {
         return (date, name, try context.apply(SetHoliday(date, name: name)))
     }
 
+    /// The most skipped events listed in an answer; the rest are counted in `skipped_more`.
+    static let skippedListed = 50
+
     struct Imported: Encodable {
         struct Skipped: Encodable { let summary: String, why: String }
         let added: Int, renamed: Int
         let skipped: [Skipped]
+        /// Skipped events not listed (beyond `skippedListed`).
+        let skippedMore: Int
+
+        enum CodingKeys: String, CodingKey { case added, renamed, skipped, skippedMore = "skipped_more" }
     }
 
     /// The all-day events of an iCalendar file become holidays, in one transaction; 422
@@ -34,7 +41,7 @@ enum Holidays {
                 do {
                     holidays.append((date, try validName(name)))
                 } catch let error as ValidationError {
-                    skipped.append(.init(summary: name, why: error.message))
+                    skipped.append(.init(summary: SkipTally.shortened(name, to: HolidayCalendar.summaryLimit), why: error.message))
                 }
             case let .skipped(summary, why):
                 skipped.append(.init(summary: summary, why: why))
@@ -43,9 +50,10 @@ enum Holidays {
         let counts = try context.apply(ImportHolidays(holidays))
         for holiday in counts.frozen {
             let month = Month(of: holiday.date)
-            skipped.append(.init(summary: holiday.name, why: "\(holiday.date) is in \(month.name) (\(month)), which is signed: its holidays stay as they were signed"))
+            skipped.append(.init(summary: SkipTally.shortened(holiday.name, to: HolidayCalendar.summaryLimit), why: "\(holiday.date) is in \(month.name) (\(month)), which is signed: its holidays stay as they were signed"))
         }
-        return Imported(added: counts.added, renamed: counts.renamed, skipped: skipped)
+        return Imported(added: counts.added, renamed: counts.renamed, skipped: Array(skipped.prefix(skippedListed)),
+                        skippedMore: max(0, skipped.count - skippedListed))
     }
 
     static func remove(_ context: RequestContext, date text: String) throws {

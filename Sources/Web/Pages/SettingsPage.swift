@@ -115,6 +115,10 @@ enum SettingsPage {
         /// The outcome of a document import (`/settings/import`), or why it was refused.
         var documentImported: String?
         var documentError: String?
+        /// The ActivityWatch and the Toggl/Clockify uploads: what they did, or why not.
+        var activityWatch: Imported?, activityWatchError: String?
+        var timesheet: Imported?, timesheetError: String?
+        var timesheetZone = ""
 
         /// The forms filled from what is stored.
         init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
@@ -189,6 +193,11 @@ enum SettingsPage {
         let holidayDateError, holidayNameError: String?
         let imported: Imported?
         let importError: String?
+        let activityWatch: Imported?
+        let activityWatchError: String?
+        let timesheet: Imported?
+        let timesheetError: String?
+        let timesheetZone: String
         let bookings: [BookingRow]
         let hasBookings: Bool
         let bookingDate, bookingHours, bookingNote: String
@@ -324,8 +333,10 @@ enum SettingsPage {
         do {
             let result = try Holidays.importCalendar(context, bytes: calendar)
             let added = "\(result.added) \(result.added == 1 ? "holiday" : "holidays") added, \(result.renamed) renamed"
-            let skipped = result.skipped.map { "\($0.summary.isEmpty ? "(no name)" : $0.summary): \($0.why)" }
-            return try render(context, imported: Imported(summary: added + (skipped.isEmpty ? "." : "; \(skipped.count) skipped:"), skipped: skipped)) { _ in }
+            var skipped = result.skipped.map { "\($0.summary.isEmpty ? "(no name)" : $0.summary): \($0.why)" }
+            if result.skippedMore > 0 { skipped.append("… and \(result.skippedMore) more") }
+            let count = result.skipped.count + result.skippedMore
+            return try render(context, imported: Imported(summary: added + (count == 0 ? "." : "; \(count) skipped:"), skipped: skipped)) { _ in }
         } catch let error as ValidationError {
             return try render(context, status: 422) { $0.importError = error.message }
         }
@@ -349,6 +360,44 @@ enum SettingsPage {
             return try render(context, status: 409) { $0.documentError = "Nothing was imported: \(refusal.message)" }
         } catch let error as HTTPError {
             return try render(context, status: error.status) { $0.documentError = "Nothing was imported: \(error.message)" }
+        }
+    }
+
+    /// An ActivityWatch export chosen in the form (multipart, field `export`), read from
+    /// the spooled upload as a stream; the page is shown again with what it did.
+    static func importActivityWatch(_ context: RequestContext) throws -> Response {
+        let upload = try context.request.uploadedFile()
+        guard let fields = try MultipartFile.fields(upload, contentType: context.request.header("content-type") ?? ""),
+              let file = fields["export"], !file.isEmpty else {
+            return try render(context, status: 422) { $0.activityWatchError = "Choose the ActivityWatch export file (JSON) to import." }
+        }
+        do {
+            let summary = try Imports.activityWatch(context, UploadSource(upload, range: file))
+            return try render(context) { $0.activityWatch = Imported(summary: summary.sentence, skipped: summary.lines) }
+        } catch let error as ValidationError {
+            return try render(context, status: 422) { $0.activityWatchError = error.message }
+        } catch let error as HTTPError where error.status == 400 {
+            return try render(context, status: 400) { $0.activityWatchError = error.message }
+        }
+    }
+
+    /// A Toggl or Clockify CSV chosen in the form (field `csv`) with the zone of its times
+    /// (field `timezone`, empty: the settings' zone).
+    static func importCSV(_ context: RequestContext) throws -> Response {
+        let upload = try context.request.uploadedFile()
+        guard let fields = try MultipartFile.fields(upload, contentType: context.request.header("content-type") ?? "") else {
+            return try render(context, status: 422) { $0.timesheetError = "Choose the CSV file to import." }
+        }
+        let zoneName = try fields["timezone"].map { String(decoding: try UploadSource.bytes(upload, $0, limit: 200), as: UTF8.self) } ?? ""
+        guard let file = fields["csv"], !file.isEmpty else {
+            return try render(context, status: 422) { $0.timesheetError = "Choose the CSV file to import."; $0.timesheetZone = zoneName }
+        }
+        do {
+            let zone = try Imports.zone(context, named: zoneName)
+            let summary = try Imports.csv(context, UploadSource(upload, range: file), zone: zone)
+            return try render(context) { $0.timesheet = Imported(summary: summary.sentence, skipped: summary.lines); $0.timesheetZone = zoneName }
+        } catch let error as ValidationError {
+            return try render(context, status: 422) { $0.timesheetError = error.message; $0.timesheetZone = zoneName }
         }
     }
 
@@ -437,6 +486,8 @@ enum SettingsPage {
             holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
             imported: imported, importError: forms.importError,
+            activityWatch: forms.activityWatch, activityWatchError: forms.activityWatchError,
+            timesheet: forms.timesheet, timesheetError: forms.timesheetError, timesheetZone: forms.timesheetZone,
             bookings: bookings, hasBookings: !bookings.isEmpty, bookingDate: booking.date, bookingHours: booking.hours,
             bookingNote: booking.note,
             bookingKinds: BookingKind.allCases.map {
