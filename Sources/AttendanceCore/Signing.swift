@@ -158,10 +158,26 @@ public struct Snapshot: Sendable, Equatable {
 
 /// Lowercase hex SHA-256 of `bytes`.
 public func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
+    var hash = SHA256Stream()
+    hash.update(bytes)
+    return hash.hex()
+}
+
+/// SHA-256 of bytes that arrive in pieces (a document written or read as a stream).
+public struct SHA256Stream {
+    private var hash = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: [UInt8]) { hash.update(data: bytes) }
+
+    /// The lowercase hex digest of everything so far.
+    public func hex() -> String {
+        hash.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
 }
 
 extension Ledger {

@@ -40,15 +40,14 @@ public enum ExportDocument {
         Member(key: "change_log", table: "change_log", order: "id"),
     ]
 
-    /// The canonical JSON of a parsed JSON value (objects, arrays, strings, integers,
-    /// null); nil for anything else (a fraction, a boolean), which no member holds.
+    /// The canonical JSON (RFC 8785) of a value as `DocumentReader` reads it (objects,
+    /// arrays, strings, whole numbers, null); nil for anything else (a fraction, a
+    /// boolean), which no member holds.
     static func canonical(_ value: Any) -> String? {
         switch value {
         case is NSNull: return "null"
         case let text as String: return JSONText.quoted(text)
-        case let number as NSNumber:
-            guard let integer = Int64(exactly: number.doubleValue), !isBoolean(number) else { return nil }
-            return String(integer)
+        case let integer as Int64: return String(integer)
         case let array as [Any]:
             var parts: [String] = []
             parts.reserveCapacity(array.count)
@@ -67,45 +66,66 @@ public enum ExportDocument {
         default: return nil
         }
     }
-
-    static func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" || type(of: number) == type(of: NSNumber(value: true))
-    }
 }
 
 extension AppDatabase {
     /// The whole database as an export document (`ExportDocument`), read in one
-    /// transaction so it is one moment's state.
-    public func exportDocument(at now: Int64) throws -> Data {
+    /// transaction so it is one moment's state, handed to `write` in pieces of about
+    /// 64 KiB: the heartbeats of years never sit in memory at once.
+    public func exportDocument(at now: Int64, write: ([UInt8]) -> Void) throws {
+        try withoutActuallyEscaping(write) { write in try exportDocument(at: now, escaping: write) }
+    }
+
+    private func exportDocument(at now: Int64, escaping write: @escaping ([UInt8]) -> Void) throws {
         try writer.read { db in
-            var body: [(String, String)] = [
-                ("format", JSONText.quoted(ExportDocument.format)),
-                ("version", String(ExportDocument.version)),
-                ("exported_at", JSONText.quoted(Zone.resolving("UTC").rfc3339(minute: now / 60))),
-            ]
-            body.append(("settings", try Self.objects(db, table: "settings", order: "id", skipping: ["id"]).first ?? "{}"))
-            for member in ExportDocument.members {
-                var objects = try Self.objects(db, table: member.table, order: member.order)
-                if member.table == "signed_month" {
-                    let snapshots = try Data.fetchAll(db, sql: "SELECT s.snapshot FROM signed_month AS m JOIN signed_snapshot AS s USING (month) ORDER BY m.month")
-                    objects = zip(objects, snapshots).map { object, snapshot in
-                        // "snapshot" sorts after every other column of the row.
-                        String(object.dropLast()) + "," + JSONText.quoted("snapshot") + ":" + JSONText.quoted(String(decoding: snapshot, as: UTF8.self)) + "}"
+            var out = ExportWriter(write)
+            // Members in the canonical order (keys sorted), so the digest is taken as they go.
+            var members: [(String, (inout ExportWriter) throws -> Void)] = [
+                ("exported_at", { $0.append(JSONText.quoted(Zone.resolving("UTC").rfc3339(minute: now / 60))) }),
+                ("format", { $0.append(JSONText.quoted(ExportDocument.format)) }),
+                ("version", { $0.append(String(ExportDocument.version)) }),
+                ("settings", { $0.append(try Self.objects(db, table: "settings", order: "id", skipping: ["id"]).first ?? "{}") }),
+                ("heartbeats", { out in
+                    out.append("[")
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT minute, host, received_at FROM heartbeat ORDER BY minute, host")
+                    var first = true
+                    while let row = try cursor.next() {
+                        out.append((first ? "[" : ",[") + "\(row[0] as Int64),\(JSONText.quoted(row[1])),\(row[2] as Int64)]")
+                        first = false
                     }
-                }
-                body.append((member.key, "[" + objects.joined(separator: ",") + "]"))
+                    out.append("]")
+                }),
+            ]
+            for member in ExportDocument.members {
+                members.append((member.key, { out in
+                    var objects = try Self.objects(db, table: member.table, order: member.order)
+                    if member.table == "signed_month" {
+                        let snapshots = try Data.fetchAll(db, sql: "SELECT s.snapshot FROM signed_month AS m JOIN signed_snapshot AS s USING (month) ORDER BY m.month")
+                        objects = zip(objects, snapshots).map { object, snapshot in
+                            // "snapshot" sorts after every other column of the row.
+                            String(object.dropLast()) + "," + JSONText.quoted("snapshot") + ":" + JSONText.quoted(String(decoding: snapshot, as: UTF8.self)) + "}"
+                        }
+                    }
+                    out.append("[" + objects.joined(separator: ",") + "]")
+                }))
             }
-            var beats: [String] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT minute, host, received_at FROM heartbeat ORDER BY minute, host")
-            while let row = try cursor.next() {
-                beats.append("[\(row[0] as Int64),\(JSONText.quoted(row[1])),\(row[2] as Int64)]")
+            members.sort { $0.0 < $1.0 }
+            out.append("{")
+            for (index, member) in members.enumerated() {
+                out.append((index == 0 ? "" : ",") + JSONText.quoted(member.0) + ":")
+                try member.1(&out)
             }
-            body.append(("heartbeats", "[" + beats.joined(separator: ",") + "]"))
-            body.sort { $0.0 < $1.0 }
-            let text = "{" + body.map { JSONText.quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-            let digest = sha256Hex(Array(text.utf8))
-            return Data((String(text.dropLast()) + ",\"digest\":\"\(digest)\"}").utf8)
+            let digest = out.digest()
+            out.append(",\"digest\":\"\(digest)\"}", hashed: false)
+            out.flush()
         }
+    }
+
+    /// The export document in memory, for tests and small databases.
+    public func exportDocument(at now: Int64) throws -> Data {
+        var bytes: [UInt8] = []
+        try exportDocument(at: now) { bytes += $0 }
+        return Data(bytes)
     }
 
     /// A table's rows as canonical JSON objects of their columns (BLOBs as UTF-8 text).
@@ -131,6 +151,37 @@ extension AppDatabase {
     }
 }
 
+/// The export's bytes on their way out: hashed, gathered into pieces of 64 KiB.
+struct ExportWriter {
+    let write: ([UInt8]) -> Void
+    var pending: [UInt8] = []
+    var hash = SHA256Stream()
+
+    init(_ write: @escaping ([UInt8]) -> Void) {
+        self.write = write
+        pending.reserveCapacity(80 * 1024)
+    }
+
+    mutating func append(_ text: String, hashed: Bool = true) {
+        let bytes = Array(text.utf8)
+        if hashed { hash.update(bytes) }
+        pending += bytes
+        if pending.count >= 64 * 1024 { flush() }
+    }
+
+    mutating func flush() {
+        if !pending.isEmpty { write(pending) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// The digest of the canonical document: everything hashed so far, closed by its "}".
+    func digest() -> String {
+        var closed = hash
+        closed.update(Array("}".utf8))
+        return closed.hex()
+    }
+}
+
 /// A body that is not JSON at all (400, unlike a document that does not validate).
 public struct MalformedDocument: Error, Sendable {
     public let message: String
@@ -152,22 +203,166 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     }
 }
 
-/// The one change an import is: every member of the document written in one transaction
-/// into an empty database, checked as it goes (the tables' own constraints and triggers,
-/// then the signed months' digests), the per-day cache recounted. Anything wrong rolls
-/// all of it back, with where it was.
-struct ImportDocument: Change {
-    let document: [String: Any]
+/// The one change an import is: the document read as a stream inside one transaction
+/// into an empty database — the heartbeats inserted as they are read (and their canonical
+/// text kept in a temporary file for the digest), the other members, which are small,
+/// held as values until the document has ended and its digest holds — checked as it goes
+/// (the tables' own constraints and triggers, then the signed months' digests), the
+/// per-day cache recounted. Anything wrong rolls all of it back, with where it was.
+struct ImportDocument<Source: ByteSource>: Change {
+    let source: Source
     var what: String { "an import" }
 
     func movedDates(_ db: Database) throws -> ClosedRange<LocalDate>? { nil }
 
     func write(_ db: Database, at now: Int64) throws -> ImportSummary {
         try Self.requireEmpty(db)
+        let reader = JSONPullReader(source, maxStringBytes: 16 << 20, maxDepth: 32)
+        var document: [String: Any] = [:]
+        var beats: Int?
+        guard let spool = tmpfile() else { throw DatabaseError(message: "no temporary file for the import") }
+        defer { fclose(spool) }
+        do {
+            guard try reader.next() == .objectStart else {
+                throw InvalidValue(field: "document", "the document must be a JSON object")
+            }
+            var budget = 5_000_000  // values of the members other than the heartbeats
+            while let event = try reader.next(), event != .objectEnd {
+                guard case let .key(key) = event else { throw InvalidValue(field: "document", "the document must be a JSON object") }
+                guard document[key] == nil, !(key == "heartbeats" && beats != nil) else {
+                    throw InvalidValue(field: key, "\(key): given twice")
+                }
+                if key == "heartbeats" {
+                    beats = try Self.heartbeats(db, reader, spool: spool)
+                } else {
+                    document[key] = try Self.value(reader, try reader.next(), budget: &budget, at: key)
+                }
+                if key == "format", document[key] as? String != ExportDocument.format {
+                    throw InvalidValue(field: "format", "format: \"\(ExportDocument.format)\" is required (an export of this program)")
+                }
+            }
+            guard try reader.next() == nil else { throw InvalidValue(field: "document", "the document must be one JSON object") }
+        } catch let error as JSONSyntaxError {
+            throw MalformedDocument(message: "the body is not JSON (\(error.message) at byte \(error.offset)); nothing was imported")
+        }
+        guard document["format"] as? String == ExportDocument.format else {
+            throw InvalidValue(field: "format", "format: \"\(ExportDocument.format)\" is required (an export of this program)")
+        }
+        guard document["version"] as? Int64 == Int64(ExportDocument.version) else {
+            throw InvalidValue(field: "version", "version: this server reads version \(ExportDocument.version) documents")
+        }
+        guard let beats else { throw InvalidValue(field: "heartbeats", "heartbeats: missing") }
+        let known = Set(["format", "version", "exported_at", "settings", "digest"] + ExportDocument.members.map(\.key))
+        if let unknown = document.keys.sorted().first(where: { !known.contains($0) }) {
+            throw InvalidValue(field: unknown, "\(unknown): not a member of an export document")
+        }
+        if let stated = document.removeValue(forKey: "digest") {
+            guard let stated = stated as? String, try Self.digest(document, heartbeats: spool) == stated else {
+                throw InvalidValue(field: "digest", "digest: the document does not match its digest, so it was changed or damaged after export; nothing was imported")
+            }
+        }
+        var summary = try insertMembers(db, document)
+        summary.heartbeats = beats
+        try AppDatabase.rebuildDailyCache(db)
+        if let failure = try AppDatabase.verify(db).failure {
+            throw InvalidValue(field: "signed_months", "signed_months: \(failure.month): \(failure.why)")
+        }
+        return summary
+    }
+
+    /// A value as read: objects, arrays, strings, whole numbers (`Int64`), null; a
+    /// fraction or a boolean as `Double` / `Bool`, which no member may hold.
+    static func value(_ reader: JSONPullReader<Source>, _ event: JSONEvent?, budget: inout Int, at place: String) throws -> Any {
+        budget -= 1
+        guard budget >= 0 else { throw InvalidValue(field: place, "\(place): the document holds more than an export of this program can") }
+        switch event {
+        case .null: return NSNull()
+        case let .bool(flag): return flag
+        case let .string(text): return text
+        case let .number(text): return Int64(text) ?? Double(text) ?? 0.5
+        case .arrayStart:
+            var array: [Any] = []
+            while let next = try reader.next(), next != .arrayEnd {
+                array.append(try value(reader, next, budget: &budget, at: place))
+            }
+            return array
+        case .objectStart:
+            var object: [String: Any] = [:]
+            while let next = try reader.next(), next != .objectEnd {
+                guard case let .key(key) = next else { break }
+                object[key] = try value(reader, try reader.next(), budget: &budget, at: place)
+            }
+            return object
+        default:
+            throw InvalidValue(field: place, "\(place): a value was expected")
+        }
+    }
+
+    /// The heartbeats, `[minute, host, received_at]` each, inserted as read and written
+    /// canonically to `spool`; a repeated (minute, host) is an error.
+    static func heartbeats(_ db: Database, _ reader: JSONPullReader<Source>, spool: UnsafeMutablePointer<FILE>) throws -> Int {
+        guard try reader.next() == .arrayStart else { throw InvalidValue(field: "heartbeats", "heartbeats: an array is required") }
+        let insert = try db.makeStatement(sql: "INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)")
+        var count = 0
+        var text: [UInt8] = []
+        text.reserveCapacity(80 * 1024)
+        while let event = try reader.next(), event != .arrayEnd {
+            let shape = "heartbeats[\(count)]: [minute, host, received_at] is required (two whole numbers and a string)"
+            guard event == .arrayStart, case let .number(minuteText)? = try reader.next(), let minute = Int64(minuteText),
+                  case let .string(host)? = try reader.next(), case let .number(receivedText)? = try reader.next(),
+                  let received = Int64(receivedText), try reader.next() == .arrayEnd else {
+                throw InvalidValue(field: "heartbeats", shape)
+            }
+            do {
+                try insert.execute(arguments: [minute, host, received])
+            } catch let error as DatabaseError {
+                let why = error.message?.contains("UNIQUE") == true ? "the same minute and host twice" : error.message ?? "not valid"
+                throw InvalidValue(field: "heartbeats", "heartbeats[\(count)]: \(why)")
+            }
+            text += Array(((count == 0 ? "[" : ",[") + "\(minute),\(JSONText.quoted(host)),\(received)]").utf8)
+            if text.count >= 64 * 1024 {
+                fwrite(text, 1, text.count, spool)
+                text.removeAll(keepingCapacity: true)
+            }
+            count += 1
+        }
+        fwrite(text, 1, text.count, spool)
+        return count
+    }
+
+    /// SHA-256 of the canonical document: its members in key order, the heartbeats'
+    /// text read back from `spool`.
+    static func digest(_ document: [String: Any], heartbeats spool: UnsafeMutablePointer<FILE>) throws -> String? {
+        var hash = SHA256Stream()
+        hash.update(Array("{".utf8))
+        let keys = (Array(document.keys) + ["heartbeats"]).sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+        for (index, key) in keys.enumerated() {
+            hash.update(Array(((index == 0 ? "" : ",") + JSONText.quoted(key) + ":").utf8))
+            if key == "heartbeats" {
+                hash.update(Array("[".utf8))
+                rewind(spool)
+                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+                while true {
+                    let count = fread(&chunk, 1, chunk.count, spool)
+                    if count == 0 { break }
+                    hash.update(Array(chunk[..<count]))
+                }
+                hash.update(Array("]".utf8))
+            } else {
+                guard let text = ExportDocument.canonical(document[key]!) else { return nil }
+                hash.update(Array(text.utf8))
+            }
+        }
+        hash.update(Array("}".utf8))
+        return hash.hex()
+    }
+
+    /// Every member but the heartbeats, into the tables.
+    func insertMembers(_ db: Database, _ document: [String: Any]) throws -> ImportSummary {
         guard let settings = document["settings"] as? [String: Any] else { throw InvalidValue(field: "settings", "settings: an object is required") }
         var columns = try Self.columns(db, "settings")
         columns.removeAll { $0.name == "id" }
-        try Self.insert(db, table: "settings", rows: [settings.merging(["id": 1]) { $1 }], key: "settings",
+        try Self.insert(db, table: "settings", rows: [settings.merging(["id": Int64(1)]) { $1 }], key: "settings",
                         columns: columns + [Column(name: "id", type: "INTEGER")], replace: true)
         guard let schedules = document["schedules"] as? [Any], !schedules.isEmpty else {
             throw InvalidValue(field: "schedules", "schedules: at least one schedule version is required")
@@ -203,11 +398,6 @@ struct ImportDocument: Change {
             case "signed_month": summary.signedMonths = rows.count
             default: break
             }
-        }
-        summary.heartbeats = try Self.insertHeartbeats(db, document["heartbeats"])
-        try AppDatabase.rebuildDailyCache(db)
-        if let failure = try AppDatabase.verify(db).failure {
-            throw InvalidValue(field: "signed_months", "signed_months: \(failure.month): \(failure.why)")
         }
         return summary
     }
@@ -259,10 +449,7 @@ struct ImportDocument: Change {
                 switch field {
                 case is NSNull: value = nil
                 case let text as String where column.type != "INTEGER": value = text
-                case let number as NSNumber where column.type == "INTEGER" && !ExportDocument.isBoolean(number):
-                    guard let integer = Int64(exactly: number.doubleValue) else {
-                        throw InvalidValue(field: key, "\(place).\(column.name): a whole number is required")
-                    }
+                case let integer as Int64 where column.type == "INTEGER":
                     value = integer
                 default:
                     throw InvalidValue(field: key, "\(place).\(column.name): \(column.type == "INTEGER" ? "a whole number" : "a string") is required")
@@ -278,50 +465,18 @@ struct ImportDocument: Change {
         }
     }
 
-    /// The heartbeats, `[minute, host, received_at]` each; a repeated (minute, host) is an error.
-    static func insertHeartbeats(_ db: Database, _ value: Any?) throws -> Int {
-        guard let beats = value as? [Any] else { throw InvalidValue(field: "heartbeats", "heartbeats: an array is required") }
-        let insert = try db.makeStatement(sql: "INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)")
-        for (index, value) in beats.enumerated() {
-            guard let beat = value as? [Any], beat.count == 3, let minute = beat[0] as? NSNumber, let host = beat[1] as? String,
-                  let received = beat[2] as? NSNumber, !ExportDocument.isBoolean(minute), !ExportDocument.isBoolean(received),
-                  let m = Int64(exactly: minute.doubleValue), let r = Int64(exactly: received.doubleValue) else {
-                throw InvalidValue(field: "heartbeats", "heartbeats[\(index)]: [minute, host, received_at] is required (two whole numbers and a string)")
-            }
-            do {
-                try insert.execute(arguments: [m, host, r])
-            } catch let error as DatabaseError {
-                throw InvalidValue(field: "heartbeats", "heartbeats[\(index)]: \(error.resultCode == .SQLITE_CONSTRAINT && error.message?.contains("UNIQUE") == true ? "the same minute and host twice" : error.message ?? "not valid")")
-            }
-        }
-        return beats.count
-    }
 }
 
 extension AppDatabase {
     /// Reads an export document (`ExportDocument`) into this empty database, all or
-    /// nothing: 422 (`InvalidValue`) saying where a document does not validate, 409 when
-    /// the database is not empty.
+    /// nothing, as a stream: 422 (`InvalidValue`) saying where a document does not
+    /// validate, 409 when the database is not empty, `MalformedDocument` (400) for a body
+    /// that is not JSON.
+    public func importDocument(_ source: some ByteSource, at now: Int64) throws -> ImportSummary {
+        try apply(ImportDocument(source: source), at: now)
+    }
+
     public func importDocument(_ bytes: [UInt8], at now: Int64) throws -> ImportSummary {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        } catch {
-            throw MalformedDocument(message: "the body is not JSON (an export document is one JSON object)")
-        }
-        guard var document = parsed as? [String: Any] else { throw InvalidValue(field: "document", "the document must be a JSON object") }
-        guard document["format"] as? String == ExportDocument.format else {
-            throw InvalidValue(field: "format", "format: \"\(ExportDocument.format)\" is required (an export of this program)")
-        }
-        guard let version = document["version"] as? NSNumber, !ExportDocument.isBoolean(version), version.intValue == ExportDocument.version else {
-            throw InvalidValue(field: "version", "version: this server reads version \(ExportDocument.version) documents")
-        }
-        if let stated = document.removeValue(forKey: "digest") {
-            guard let stated = stated as? String, let text = ExportDocument.canonical(document),
-                  sha256Hex(Array(text.utf8)) == stated else {
-                throw InvalidValue(field: "digest", "digest: the document does not match its digest, so it was changed or damaged after export; nothing was imported")
-            }
-        }
-        return try apply(ImportDocument(document: document), at: now)
+        try importDocument(BytesSource(bytes), at: now)
     }
 }

@@ -7,23 +7,26 @@ import Storage
 enum DataHandler {
     /// A download named for today: `attendance-YYYY-MM-DD.json`.
     static func export(_ context: RequestContext) throws -> Response {
-        let document = try context.database.exportDocument(at: context.now)
-        return Response(status: 200, headers: [
+        var response = Response(status: 200, headers: [
             ("Content-Type", "application/json"),
             ("Content-Disposition", "attachment; filename=\"attendance-\(try context.today()).json\""),
             ("Cache-Control", "no-store"),
-        ], body: Array(document))
+        ])
+        let database = context.database, now = context.now
+        response.stream = { write in try database.exportDocument(at: now, write: write) }
+        return response
     }
 
+    /// The body is the document, up to `App.largeBodyLimit`, read from its spool file as a stream.
     static func importDocument(_ context: RequestContext) throws -> Response {
-        .json(try importing(context, context.request.body))
+        .json(try importing(context, UploadSource(try context.request.uploadedFile())))
     }
 
     /// The import itself, shared with the settings page's upload form.
-    static func importing(_ context: RequestContext, _ bytes: [UInt8]) throws -> ImportSummary {
+    static func importing(_ context: RequestContext, _ source: some ByteSource) throws -> ImportSummary {
         defer { context.settingsChanged() }
         do {
-            return try context.database.importDocument(bytes, at: context.now)
+            return try context.database.importDocument(source, at: context.now)
         } catch let malformed as MalformedDocument {
             throw HTTPError(400, malformed.message)
         }

@@ -15,13 +15,14 @@ import Testing
         #expect(export.status == 200)
         #expect(export.headers.contains { $0 == ("Content-Disposition", "attachment; filename=\"attendance-2024-06-03.json\"") })
         let empty = try makeApp()
-        let imported = send(empty, "POST", "/api/import", text(export))
+        let document = String(decoding: try export.collected(), as: UTF8.self)
+        let imported = send(empty, "POST", "/api/import", document)
         #expect(imported.status == 200, "\(text(imported))")
         #expect(json(imported)["signed_months"] as? Int == 1)
         for path in ["/api/days?from=2024-02-20&to=2024-06-03", "/api/months?year=2024", "/api/months/2024-03", "/api/balance", "/api/summary?year=2024"] {
             #expect(text(send(empty, "GET", path)) == text(send(app, "GET", path)), "\(path)")
         }
-        let again = send(empty, "POST", "/api/import", text(export))
+        let again = send(empty, "POST", "/api/import", document)
         #expect(again.status == 409 && text(again).contains("empty database"))
         #expect(send(try makeApp(), "POST", "/api/import", "{\"format\":").status == 400)
         #expect(send(try makeApp(), "POST", "/api/import", "{}").status == 422)

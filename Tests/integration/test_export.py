@@ -133,3 +133,40 @@ def test_the_settings_page_downloads_everything_and_imports_without_javascript(s
         assert refused.status_code == 409 and "Nothing was imported" in refused.text and 'id="document-error"' in refused.text
     finally:
         target.stop()
+
+
+def vm_hwm_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+
+@pytest.mark.parametrize("web_server", ["nginx", "lighttpd"])
+def test_years_of_history_stream_out_and_in_beyond_the_2_mib_limit_in_bounded_memory(web_server, tmp_path):
+    from test_backup import seed
+    database = tmp_path / "attendance.sqlite"
+    seed(database, days=1000)  # 460,000 heartbeats: about 12 MB of document
+    source = Stack(web_server=web_server, env={"DATABASE": str(database)})
+    target = Stack(web_server=web_server)
+    try:
+        assert api(source, "POST", "/api/settings", {"period_start": "2023-01-02"}, headers={"Origin": source.url}).status_code == 200
+        before = vm_hwm_mb(source.responder_pid())
+        download = requests.get(source.url + "/api/export", timeout=120)
+        assert download.status_code == 200 and len(download.content) > 8 * 1024 * 1024
+        grown = vm_hwm_mb(source.responder_pid()) - before
+        print(f"export of {len(download.content) / 1e6:.1f} MB: responder peak RSS +{grown:.1f} MB")
+        assert grown < 15, "the export was held in memory"
+        before = vm_hwm_mb(target.responder_pid())
+        imported = requests.post(target.url + "/api/import", data=download.content, timeout=300,
+                                 headers={"Origin": target.url, "Content-Type": "application/json"})
+        assert imported.status_code == 200, imported.text[:500]
+        assert imported.json()["heartbeats"] == len(download.json()["heartbeats"])
+        grown = vm_hwm_mb(target.responder_pid()) - before
+        print(f"import: responder peak RSS +{grown:.1f} MB")
+        assert grown < 25, "the import was held in memory"
+        window = "/api/days?from=2023-06-01&to=2026-06-01"
+        assert api(target, "GET", window).json() == api(source, "GET", window).json()
+        assert api(target, "GET", "/api/balance").json() == api(source, "GET", "/api/balance").json()
+    finally:
+        source.stop()
+        target.stop()

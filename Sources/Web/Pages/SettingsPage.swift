@@ -344,12 +344,13 @@ enum SettingsPage {
 
     /// An export document (`/api/export`) uploaded into this empty database.
     static func importDocument(_ context: RequestContext) throws -> Response {
-        let fields = Multipart.fields(context.request.body, contentType: context.request.header("content-type") ?? "") ?? [:]
-        guard let document = fields["document"], !document.isEmpty else {
+        let upload = try context.request.uploadedFile()
+        guard let fields = try MultipartFile.fields(upload, contentType: context.request.header("content-type") ?? ""),
+              let document = fields["document"], !document.isEmpty else {
             return try render(context, status: 422) { $0.documentError = "Choose the file a download of everything gave (attendance-YYYY-MM-DD.json)." }
         }
         do {
-            let summary = try DataHandler.importing(context, document)
+            let summary = try DataHandler.importing(context, UploadSource(upload, range: document))
             return try render(context) {
                 $0.documentImported = "Imported: \(summary.heartbeats) heartbeats, \(summary.entries) entries, \(summary.corrections) corrections, "
                     + "\(summary.absences) absences, \(summary.holidays) holidays, \(summary.bookings) bookings, \(summary.signedMonths) signed months."
