@@ -212,11 +212,7 @@ struct BackupCommand: ParsableCommand {
                   + "\(Backup.backups(in: to).count) kept\(result.removed.isEmpty ? "" : ", \(result.removed.count) older removed")")
         } catch let failure as BackupFailure {
             print("backup failed: \(failure.description)")
-            switch failure.kind {
-            case .check: throw ExitCode(1)
-            case .write: throw ExitCode(2)
-            case .busy: throw ExitCode(3)
-            }
+            throw failure.exitCode
         }
     }
 }
@@ -247,11 +243,19 @@ struct RestoreCommand: ParsableCommand {
                   + "received after the backup\(result.damagedKeptAt.map { "; the damaged database is kept as \($0)" } ?? "")")
         } catch let failure as BackupFailure {
             print("restore failed: \(failure.description)")
-            switch failure.kind {
-            case .check: throw ExitCode(1)
-            case .write: throw ExitCode(2)
-            case .busy: throw ExitCode(3)
-            }
+            throw failure.exitCode
+        }
+    }
+}
+
+extension BackupFailure {
+    /// What `backup` and `restore` exit with: 1 a check failed, 2 nothing could be
+    /// written, 3 another backup or restore holds the folder.
+    var exitCode: ExitCode {
+        switch kind {
+        case .check: ExitCode(1)
+        case .write: ExitCode(2)
+        case .busy: ExitCode(3)
         }
     }
 }
