@@ -130,8 +130,9 @@ public struct AppDatabase: Sendable {
     }
 
     /// Opens the database to serve it (SPEC §6): a file that fails `quick_check` is healed
-    /// when only derived data is damaged, else served as damaged. Returns what to log.
-    public static func openServing(path: String, fresh: Settings, now: Date = Date()) -> (AppDatabase, [String]) {
+    /// when only derived data is damaged, else served as damaged. Returns what to log;
+    /// throws what keeps any database from opening (a folder that cannot be written).
+    public static func openServing(path: String, fresh: Settings, now: Date = Date()) throws -> (AppDatabase, [String]) {
         var said: [String] = []
         if FileManager.default.fileExists(atPath: path), let why = Health.quickCheck(path) {
             said.append("the database \(path) is damaged: \(why)")
@@ -151,8 +152,6 @@ public struct AppDatabase: Sendable {
         } catch where Health.isCorruption(error) {
             said.append("the database \(path) is damaged: \(error)")
             return (damaged(path: path, why: "\(error)"), said)
-        } catch {
-            return (damaged(path: path, why: "it cannot be opened: \(error)"), said + ["the database \(path) cannot be opened: \(error)"])
         }
     }
 

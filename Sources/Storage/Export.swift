@@ -258,7 +258,7 @@ struct ImportDocument<Source: ByteSource>: Change {
         }
         if let stated = document.removeValue(forKey: "digest") {
             guard let stated = stated as? String, try Self.digest(document, heartbeats: spool) == stated else {
-                throw InvalidValue(field: "digest", "digest: the document does not match its digest, so it was changed or damaged after export; nothing was imported")
+                throw InvalidValue(field: "digest", "digest: the document does not match its digest, so it was changed or damaged after export")
             }
         }
         var summary = try insertMembers(db, document)
@@ -405,14 +405,15 @@ struct ImportDocument<Source: ByteSource>: Change {
     /// An import goes into a database that holds no facts yet (a new install).
     static func requireEmpty(_ db: Database) throws {
         var held: [String] = []
-        for (table, what) in [("heartbeat", "heartbeats"), ("entry", "entries"), ("correction", "corrections"), ("absence", "absences"),
-                              ("holiday", "holidays"), ("booking", "bookings"), ("signed_month", "signed months"),
-                              ("month_event", "signing events"), ("change_log", "changes")] {
+        for (table, one, many) in [("heartbeat", "heartbeat", "heartbeats"), ("entry", "entry", "entries"), ("correction", "correction", "corrections"),
+                                   ("absence", "absence", "absences"), ("holiday", "holiday", "holidays"), ("booking", "booking", "bookings"),
+                                   ("signed_month", "signed month", "signed months"), ("month_event", "signing event", "signing events"),
+                                   ("change_log", "change", "changes")] {
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
-            if count > 0 { held.append("\(count) \(what)") }
+            if count > 0 { held.append("\(count) \(count == 1 ? one : many)") }
         }
         guard held.isEmpty else {
-            throw ConflictRefusal("an import goes into an empty database (a new install), and this one holds \(held.joined(separator: ", ")); nothing was imported")
+            throw ConflictRefusal("an import goes into an empty database (a new install), and this one holds \(held.joined(separator: ", "))")
         }
     }
 

@@ -87,7 +87,7 @@ struct Serve: ParsableCommand {
             log = fileLog
         }
         do {
-            let (database, said) = AppDatabase.openServing(path: storage.database, fresh: storage.fresh)
+            let (database, said) = try AppDatabase.openServing(path: storage.database, fresh: storage.fresh)
             said.forEach { log($0) }
             let token = ProcessInfo.processInfo.environment["BEARER_TOKEN"]
             let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)

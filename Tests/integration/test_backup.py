@@ -355,3 +355,30 @@ def test_a_file_that_cannot_be_written_while_serving_is_said_and_refused_until_i
         assert acknowledged <= heartbeats(database)
     finally:
         stack.stop()
+
+
+def test_damage_met_while_serving_turns_every_answer_into_the_damaged_503(folder):
+    database = folder / "attendance.sqlite"
+    seed(database, days=200)
+    stack = Stack(env={"DATABASE": str(database)})
+    try:
+        pid = stack.responder_pid()
+        damage(database, "heartbeat", pages=4)
+        # The day pages read heartbeats; the first that meets a damaged page says so.
+        answers = []
+        for day in range(200, 0, -1):
+            date = time.strftime("%Y-%m-%d", time.gmtime((NOW - day * 1440) * 60))
+            answers.append(requests.get(stack.url + f"/api/days/{date}", timeout=30))
+            if answers[-1].status_code != 200:
+                break
+        assert answers[-1].status_code == 503 and "database is damaged" in answers[-1].json()["error"]
+        assert all(a.status_code in (200, 503) for a in answers)
+        # From then on every answer, heartbeats included, is that 503, and nothing is written.
+        beat = stack.heartbeat(json.dumps({"timestamp": stamp(NOW - 3), "host": "after"}))
+        assert beat.status_code == 503
+        assert requests.get(stack.url + "/api/settings").status_code == 503
+        log = (stack.data_dir / "responder.log").read_text()
+        assert "SQLite reports the database damaged" in log and "restore the latest backup" in log, log[-2000:]
+        assert stack.responder_pid() == pid
+    finally:
+        stack.stop()

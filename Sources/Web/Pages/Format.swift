@@ -1,5 +1,11 @@
 /// How durations look on the pages and how people may type them.
 enum Format {
+    /// "1 entry", "3 entries", "0 heartbeats".
+    static func count(_ count: Int, _ singular: String) -> String {
+        let plural = singular.hasSuffix("y") ? singular.dropLast() + "ies" : singular + "s"
+        return "\(count) \(count == 1 ? singular : String(plural))"
+    }
+
     /// `7:30`; negative values get a real minus sign (`−1:05`).
     static func duration(_ minutes: Int) -> String {
         let sign = minutes < 0 ? "\u{2212}" : ""

@@ -352,8 +352,9 @@ enum SettingsPage {
         do {
             let summary = try DataHandler.importing(context, UploadSource(upload, range: document))
             return try render(context) {
-                $0.documentImported = "Imported: \(summary.heartbeats) heartbeats, \(summary.entries) entries, \(summary.corrections) corrections, "
-                    + "\(summary.absences) absences, \(summary.holidays) holidays, \(summary.bookings) bookings, \(summary.signedMonths) signed months."
+                $0.documentImported = "Imported: " + [(summary.heartbeats, "heartbeat"), (summary.entries, "entry"), (summary.corrections, "correction"),
+                                                      (summary.absences, "absence"), (summary.holidays, "holiday"), (summary.bookings, "booking"),
+                                                      (summary.signedMonths, "signed month")].map { Format.count($0.0, $0.1) }.joined(separator: ", ") + "."
             }
         } catch let error as InvalidValue {
             return try render(context, status: 422) { $0.documentError = "Nothing was imported: \(error.message)" }
