@@ -35,7 +35,7 @@ let package = Package(
 
         // MARK: SQLite through GRDB: schema, migrations, named transactions.
         .target(name: "Storage", dependencies: [
-            "AttendanceCore",
+            "AttendanceCore", "JSONText",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 

@@ -324,6 +324,31 @@ results.update(signed_months=len(months), sign_ms=round(sign_ms, 2), verify_ms=r
 print(f"signing one month, median: {sign_ms:.1f} ms (goal: < 50); verify of {len(months)} months: "
       f"{verify_seconds:.2f} s (goal: < 2)")
 
+# -- backups of the same 10 years (signed months and all), in turn: sqlite3's .backup of
+# the file, then attendance-fcgi backup (the snapshot and its checks: integrity_check, the
+# cache recounted, every digest), three times each; medians.
+def timed_run(command):
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+database_file = DATA_DIR / "attendance.sqlite"
+with tempfile.TemporaryDirectory(dir=DATA_DIR) as scratch:
+    plain, checked = [], []
+    for turn in range(3):
+        plain.append(timed_run(["sqlite3", str(database_file), f".backup '{scratch}/plain-{turn}.sqlite'"]))
+        checked.append(timed_run([RESPONDER, "backup", "--database", str(database_file), "--to", f"{scratch}/backups", "--keep", "1"]))
+        time.sleep(1.05)  # one backup name per second
+    size_mb = database_file.stat().st_size / 1e6
+plain_s, checked_s = sorted(plain)[1], sorted(checked)[1]
+results.update(backup_sqlite3_s=round(plain_s, 2), backup_checked_s=round(checked_s, 2), backup_ratio=round(checked_s / plain_s, 2))
+table(f"backup of the 10-year database ({size_mb:.0f} MB), median of 3 each, in turn", ["what", "seconds"], [
+    ["sqlite3 .backup", f"{plain_s:.2f}"],
+    ["attendance-fcgi backup (VACUUM INTO + integrity_check + cache recount + digests)", f"{checked_s:.2f}"],
+])
+print(f"backup / sqlite3 .backup: {checked_s / plain_s:.2f} (goal: <= 1.5)")
+
 # -- memory and a cold start
 results["responder_max_rss_mb"] = round(rss_mb("VmHWM"), 1)
 with tempfile.TemporaryDirectory() as scratch:

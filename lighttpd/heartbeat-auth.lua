@@ -25,6 +25,7 @@ local raw = (r.req_attr["uri.path-raw"] or ""):gsub("%?.*$", "")
 local imports = {
   ["/api/import/activitywatch"] = true, ["/api/import/csv"] = true,
   ["/settings/import/activitywatch"] = true, ["/settings/import/csv"] = true,
+  ["/api/import"] = true, ["/settings/import"] = true,
 }
 local length = tonumber(r.req_header["Content-Length"] or "0") or 0
 if imports[raw] then

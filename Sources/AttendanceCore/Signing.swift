@@ -152,10 +152,28 @@ public struct Snapshot: Sendable, Equatable {
     /// Lowercase hex SHA-256 of the previous digest's 64 ASCII characters followed by the
     /// snapshot's canonical bytes.
     public static func digest(previous: String, text: String) -> String {
-        var hash = SHA256()
-        hash.update(data: Array(previous.utf8))
-        hash.update(data: Array(text.utf8))
-        return hash.finalize().map { byte in
+        sha256Hex(Array(previous.utf8) + Array(text.utf8))
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+public func sha256Hex(_ bytes: [UInt8]) -> String {
+    var hash = SHA256Stream()
+    hash.update(bytes)
+    return hash.hex()
+}
+
+/// SHA-256 of bytes that arrive in pieces (a document written or read as a stream).
+public struct SHA256Stream {
+    private var hash = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: [UInt8]) { hash.update(data: bytes) }
+
+    /// The lowercase hex digest of everything so far.
+    public func hex() -> String {
+        hash.finalize().map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

@@ -276,12 +276,25 @@ public struct FastCGIServer: Sendable {
         for (name, value) in response.headers {
             head += "\(FastCGIParams.headerSafe(name)): \(FastCGIParams.headerSafe(value))\r\n"
         }
-        if response.status != 204 && response.status != 304 {
+        if response.status != 204 && response.status != 304 && response.stream == nil {
             head += "Content-Length: \(response.body.count)\r\n"
         }
         head += "\r\n"
         var bytes = Array(head.utf8)
         bytes.append(contentsOf: response.body)
+        put(bytes, to: stream)
+        if let body = response.stream {
+            do {
+                try body { piece in Self.put(piece, to: stream) }
+            } catch {
+                log("a streamed answer ended early: \(error)")
+            }
+        }
+    }
+
+    private func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>?) { Self.put(bytes, to: stream) }
+
+    private static func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>?) {
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), stream)

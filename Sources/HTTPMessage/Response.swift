@@ -3,6 +3,20 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A body too large to hold (a download of everything): written piece by piece by
+    /// calling `write` when the response is sent, instead of `body`, with no
+    /// Content-Length. An error it throws ends the body early.
+    public var stream: (@Sendable (_ write: ([UInt8]) -> Void) throws -> Void)?
+
+    /// The whole body, `stream` run into memory (for tests and small answers).
+    public func collected() throws -> [UInt8] {
+        guard let stream else { return body }
+        let sink = Sink()
+        try stream { sink.bytes += $0 }
+        return sink.bytes
+    }
+
+    private final class Sink: @unchecked Sendable { var bytes: [UInt8] = [] }
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -40,12 +40,13 @@ public struct AppDatabase: Sendable {
     /// A database that cannot be written (a read-only mount, a restored file with the
     /// wrong owner) is opened read-only when it is already set up: every read works, every
     /// write throws `StorageFault.readOnly`, and `reopenIfWritable()` switches back.
-    public static func open(path: String, fresh: Settings) throws -> AppDatabase {
+    public static func open(path: String, fresh: Settings?) throws -> AppDatabase {
         let store = Store(path: path)
         do {
             // SQLite itself would open an unwritable file read-only without a word.
             guard store.isWritable || !FileManager.default.fileExists(atPath: path) else { throw StorageFault.readOnly }
             store.writer = try readWritePool(path)
+            store.opened()
             return try AppDatabase(store: store, fresh: fresh)
         } catch where StorageFault(error) == .readOnly && FileManager.default.fileExists(atPath: path) {
             let pool = try readOnlyPool(path)
@@ -54,6 +55,7 @@ public struct AppDatabase: Sendable {
             }
             store.writer = pool
             store.readOnly = true
+            store.opened()
             return AppDatabase(store: store)
         }
     }
@@ -90,6 +92,70 @@ public struct AppDatabase: Sendable {
     /// Whether writes are refused because the file cannot be written.
     public var isReadOnly: Bool { store.readOnly }
 
+    /// Why the database is damaged, while it is (SPEC §6); nil when it is not.
+    public var damage: String? { store.damage }
+
+    /// Marks the database damaged after SQLite reported corruption, then tries to heal it
+    /// (`Health.heal`: only derived data damaged). Returns what to log, once per damage.
+    public func damaged(_ why: String, now: Date = Date()) -> [String] {
+        store.healing.lock()
+        defer { store.healing.unlock() }
+        guard store.markDamaged(why) else { return [] }
+        var said = ["the database is damaged: \(why); pages and the API answer 503 until it is restored"]
+        switch (try? Health.heal(store.path, now: now)) {
+        case let .rebuilt(keptAt):
+            if store.reopenHealthy() {
+                said.append("only derived data was damaged: rebuilt from the heartbeats and entries (the damaged file is kept as \(keptAt)); serving")
+            }
+        case let .factsDamaged(why):
+            said.append("the damage is beyond derived data (\(why)): restore the latest backup with attendance-fcgi restore")
+        case nil:
+            said.append("rebuilding the derived data failed: restore the latest backup with attendance-fcgi restore")
+        }
+        return said
+    }
+
+    /// Looks at the file at most once every 10 seconds (see `Store.probe`).
+    public func probe(now: Int64) -> StorageTrouble? { store.probe(now: now) }
+
+    /// A database the responder serves only to say it is damaged (it could not be opened,
+    /// or failed `quick_check` with more than derived data damaged): every answer is 503
+    /// until a good file is in its place.
+    public static func damaged(path: String, why: String) -> AppDatabase {
+        let store = Store(path: path)
+        store.writer = try! DatabaseQueue()
+        store.opened()
+        store.markDamaged(why)
+        return AppDatabase(store: store)
+    }
+
+    /// Opens the database to serve it (SPEC §6): a file that fails `quick_check` is healed
+    /// when only derived data is damaged, else served as damaged. Returns what to log.
+    public static func openServing(path: String, fresh: Settings, now: Date = Date()) -> (AppDatabase, [String]) {
+        var said: [String] = []
+        if FileManager.default.fileExists(atPath: path), let why = Health.quickCheck(path) {
+            said.append("the database \(path) is damaged: \(why)")
+            switch (try? Health.heal(path, now: now)) {
+            case let .rebuilt(keptAt):
+                said.append("only derived data was damaged: rebuilt from the heartbeats and entries (the damaged file is kept as \(keptAt))")
+            case let .factsDamaged(detail):
+                said.append("the damage is beyond derived data (\(detail)): every answer is 503 until the latest backup is restored (attendance-fcgi restore)")
+                return (damaged(path: path, why: why), said)
+            case nil:
+                said.append("rebuilding the derived data failed: every answer is 503 until the latest backup is restored (attendance-fcgi restore)")
+                return (damaged(path: path, why: why), said)
+            }
+        }
+        do {
+            return (try open(path: path, fresh: fresh), said)
+        } catch where Health.isCorruption(error) {
+            said.append("the database \(path) is damaged: \(error)")
+            return (damaged(path: path, why: "\(error)"), said)
+        } catch {
+            return (damaged(path: path, why: "it cannot be opened: \(error)"), said + ["the database \(path) cannot be opened: \(error)"])
+        }
+    }
+
     /// After a write was refused as read-only: when the file can be written again, opens it
     /// read-write and returns true (the write can then be tried again). Tries at most once
     /// every 5 seconds.
@@ -105,6 +171,13 @@ public struct AppDatabase: Sendable {
         private var current: (any DatabaseWriter)?
         private var lastTry: Int64 = .min
         private var openedReadOnly = false
+        /// Why the file is damaged, while it is; its connections are closed meanwhile.
+        private var damaged: String?
+        /// Which file the path named when it was opened, to tell when it was replaced.
+        private var identity: FileIdentity?
+        private var lastProbe: Int64 = .min
+        /// One heal of a damaged file at a time.
+        let healing = NSLock()
 
         init(path: String) { self.path = path }
 
@@ -116,6 +189,100 @@ public struct AppDatabase: Sendable {
         var readOnly: Bool {
             get { lock.withLock { openedReadOnly } }
             set { lock.withLock { openedReadOnly = newValue } }
+        }
+
+        var damage: String? { lock.withLock { damaged } }
+
+        /// Notes which file the path names, after opening it.
+        func opened() {
+            lock.withLock { identity = FileIdentity(path) }
+        }
+
+        /// Marks the file damaged and closes its connections (once the requests using them
+        /// are done), so nothing more is written into it and a restore may replace it.
+        /// Requests meanwhile meet an empty in-memory database; the web layer answers them
+        /// 503 before they do. True when it was not marked yet.
+        @discardableResult
+        func markDamaged(_ why: String) -> Bool {
+            let old: (any DatabaseWriter)? = lock.withLock {
+                guard damaged == nil else { return nil }
+                damaged = why
+                defer { current = try? DatabaseQueue() }
+                return current
+            }
+            guard let old else { return false }
+            try? old.close()
+            return true
+        }
+
+        /// Opens the file anew after it passed `quick_check` (a restore put a good file
+        /// there, or `heal` rebuilt it): serving again.
+        func reopenHealthy() -> Bool {
+            guard path != ":memory:", Health.quickCheck(path) == nil else { return false }
+            lock.lock()
+            defer { lock.unlock() }
+            // The old connections go first: closing them later could remove the new file's
+            // log, which has the same name.
+            try? current?.close()
+            guard let pool = try? AppDatabase.readWritePool(path), (try? Migrations.migrator.migrate(pool)) != nil else {
+                current = try? DatabaseQueue()
+                damaged = damaged ?? "the database file cannot be opened"
+                return false
+            }
+            current = pool
+            damaged = nil
+            openedReadOnly = false
+            identity = FileIdentity(path)
+            return true
+        }
+
+        /// What is wrong with the file now, at most once every 10 seconds (a few `stat`
+        /// calls): nil when nothing is, or nothing was looked at.
+        func probe(now: Int64) -> StorageTrouble? {
+            guard path != ":memory:" else { return nil }
+            let (due, damage, known, readOnly): (Bool, String?, FileIdentity?, Bool) = lock.withLock {
+                let due = now >= lastProbe + 10
+                if due { lastProbe = now }
+                return (due, damaged, self.identity, openedReadOnly)
+            }
+            guard due else { return nil }
+            let found = FileIdentity(path)
+            if damage != nil {
+                // Damaged: a new file in its place (a restore) is opened once it passes.
+                return found != known || now % 60 < 10 ? (reopenHealthy() ? .healthyAgain : nil) : nil
+            }
+            if found == nil || found != known {
+                if reopenHealthy() { return .replaced }
+                markDamaged("the database file was removed, or replaced by one that fails its check")
+                return .missing
+            }
+            if !readOnly, FileIdentity(path + "-wal") == nil {
+                return reopenAfterLostLog() ? .logDeleted : .missing
+            }
+            if !readOnly, !isWritable {
+                lock.withLock { openedReadOnly = true }
+                return .unwritable
+            }
+            return nil
+        }
+
+        /// The write-ahead log was deleted while open: its frames, still readable through
+        /// the open file, are copied into the database file, and the connections are opened
+        /// anew (with a new log). Nothing acknowledged is lost unless the process dies first.
+        func reopenAfterLostLog() -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard let old = current else { return false }
+            _ = try? old.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try? old.close()
+            guard let pool = try? AppDatabase.readWritePool(path) else {
+                current = try? DatabaseQueue()
+                damaged = "the database cannot be opened again after its write-ahead log was deleted"
+                return false
+            }
+            current = pool
+            identity = FileIdentity(path)
+            return true
         }
 
         /// The file and its folder (for the WAL and its index) can be written.
@@ -148,13 +315,14 @@ public struct AppDatabase: Sendable {
     private init(store: Store) {
         self.store = store
         ingest = GroupCommit { jobs in
-            try store.writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
+            guard !store.readOnly else { throw StorageFault.readOnly }
+            return try store.writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
         }
     }
 
     /// Migrates, then seeds a new database. Writes only when something is missing, so
     /// opening a database that is set up changes nothing in it.
-    init(store: Store, fresh: Settings) throws {
+    init(store: Store, fresh: Settings?) throws {
         self.init(store: store)
         let writer = store.writer
         try Migrations.migrator.migrate(writer)
@@ -168,7 +336,7 @@ public struct AppDatabase: Sendable {
         let seeded = try writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM settings) AND EXISTS (SELECT 1 FROM schedule)") ?? false
         }
-        guard !seeded else { return }
+        guard !seeded, let fresh else { return }
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO settings (id, period_start, period_end, working_days, daily_required_minutes, timezone,
@@ -316,6 +484,31 @@ public struct AppDatabase: Sendable {
     }
 }
 
+/// A storage trouble the responder found by looking at the file (`AppDatabase.probe`).
+public enum StorageTrouble: Sendable, Equatable {
+    /// The damaged file passed its check again (a restore put a good one in its place).
+    case healthyAgain
+    /// The file was replaced under the running responder, and opened anew.
+    case replaced
+    /// The file is gone, or cannot be opened again.
+    case missing
+    /// The write-ahead log was deleted while open; its frames were copied into the file.
+    case logDeleted
+    /// The file cannot be written any more: writes are refused until it can be.
+    case unwritable
+
+    /// The log line.
+    public var said: String {
+        switch self {
+        case .healthyAgain: "the database passed its check again (restored): serving"
+        case .replaced: "the database file was replaced while serving: opened the new one"
+        case .missing: "the database file is missing or cannot be opened: answers are 503 until it is back"
+        case .logDeleted: "the database's write-ahead log (-wal) was deleted while open: its heartbeats were copied into the database file and the database opened anew"
+        case .unwritable: "the database file cannot be written any more (checkpoints would fail and the log grow): writes answer 503 until it can be"
+        }
+    }
+}
+
 /// What a failed database operation says about the disk: something a client can be told
 /// and act on, unlike other errors.
 public enum StorageFault: Error, Hashable, Sendable {
@@ -323,6 +516,8 @@ public enum StorageFault: Error, Hashable, Sendable {
     case readOnly
     /// No space left on the device.
     case full
+    /// Another connection held the database longer than the busy timeout (a restore).
+    case busy
 
     /// The fault behind `error`, or nil for any other error.
     public init?(_ error: any Error) {
@@ -334,6 +529,7 @@ public enum StorageFault: Error, Hashable, Sendable {
         switch error.resultCode {
         case .SQLITE_READONLY: self = .readOnly
         case .SQLITE_FULL: self = .full
+        case .SQLITE_BUSY, .SQLITE_LOCKED: self = .busy
         case .SQLITE_CANTOPEN where errno == EROFS || errno == EACCES: self = .readOnly
         case .SQLITE_IOERR where errno == ENOSPC: self = .full
         case .SQLITE_IOERR where errno == EROFS: self = .readOnly

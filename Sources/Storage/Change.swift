@@ -68,7 +68,8 @@ extension AppDatabase {
     /// is frozen, otherwise written.
     @discardableResult
     public func apply<C: Change>(_ change: C, at now: Int64) throws -> C.Outcome {
-        try writer.write { db in try Self.apply(db, change, at: now) }
+        guard !store.readOnly else { throw StorageFault.readOnly }
+        return try writer.write { db in try Self.apply(db, change, at: now) }
     }
 
     static func apply<C: Change>(_ db: Database, _ change: C, at now: Int64) throws -> C.Outcome {

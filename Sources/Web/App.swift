@@ -66,7 +66,9 @@ public struct App: Sendable {
         return response
     }
 
-    func route(_ request: Request) -> Response {
+    func route(_ request: Request, retried: Bool = false) -> Response {
+        if let trouble = database.probe(now: config.now()) { log(trouble.said) }
+        if database.damage != nil { return damagedResponse(for: request) }
         do {
             try CrossSite.check(request, allowedHosts: config.allowedHosts)
             let match = Router.match(request)
@@ -96,6 +98,12 @@ public struct App: Sendable {
             return errorResponse(409, refusal.message, for: request)
         } catch let refusal as ConflictRefusal {
             return errorResponse(409, refusal.message, for: request)
+        } catch where Health.isCorruption(error) {
+            log("\(request.method) \(request.path): SQLite reports the database damaged: \(error)")
+            for line in database.damaged("\(error)") { log(line) }
+            // Healed (only derived data was damaged): the same request once more.
+            if database.damage == nil, !retried { return route(request, retried: true) }
+            return damagedResponse(for: request)
         } catch {
             guard let fault = StorageFault(error) else {
                 log("500 \(request.method) \(request.path): \(error)")
@@ -119,14 +127,28 @@ public struct App: Sendable {
             (status, message) = (503, "the database cannot be written (a read-only file or mount): nothing was stored; reading works")
         case .full:
             (status, message) = (507, "the disk is full: nothing was stored; try again once there is space")
+        case .busy:
+            (status, message) = (503, "the database is busy (a restore or another long write): nothing was stored; try again in a few seconds")
         }
-        if faultLog.shouldLog(fault, now: config.now()) {
+        if faultLog.shouldLog("\(fault)", now: config.now()) {
             log("\(status) \(request.method) \(request.path): \(message) (said at most once a minute)")
         }
         var response = errorResponse(status, message, for: request)
         response.headers.append(("Retry-After", "60"))
         return response
     }
+
+    /// Every answer while the database is damaged (SPEC §6): 503, saying so and how to
+    /// restore; heartbeats too, so agents keep them queued.
+    func damagedResponse(for request: Request) -> Response {
+        var response = errorResponse(503, App.damagedMessage, for: request)
+        response.headers.append(("Retry-After", "60"))
+        return response
+    }
+
+    static let damagedMessage = "The database is damaged, so nothing can be shown or stored now (heartbeats stay queued in the agents). "
+        + "Restore the latest backup: attendance-fcgi restore FILE --database DATABASE (the daily backups are in "
+        + "/var/lib/attendance/backups). The server log says which check failed."
 
     /// JSON for the API, the friendly error page for everything else.
     func errorResponse(_ status: Int, _ message: String, for request: Request) -> Response {
@@ -170,9 +192,9 @@ public struct App: Sendable {
 /// When each disk fault was last logged.
 final class FaultLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var last: [StorageFault: Int64] = [:]
+    private var last: [String: Int64] = [:]
 
-    func shouldLog(_ fault: StorageFault, now: Int64) -> Bool {
+    func shouldLog(_ fault: String, now: Int64) -> Bool {
         lock.withLock {
             guard now >= (last[fault] ?? .min) + 60 else { return false }
             last[fault] = now

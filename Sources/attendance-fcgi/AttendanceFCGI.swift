@@ -13,7 +13,7 @@ struct AttendanceFCGI: ParsableCommand {
         commandName: "attendance-fcgi",
         abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
         version: "0.2.0",
-        subcommands: [Serve.self, Migrate.self, RebuildCache.self, Verify.self],
+        subcommands: [Serve.self, Migrate.self, RebuildCache.self, Verify.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -26,9 +26,13 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens the database; a fresh one starts its period today, in the server's zone
     /// (`TZ` or /etc/localtime; UTC when neither names a zone tzdata knows).
     func open() throws -> AppDatabase {
+        try AppDatabase.open(path: database, fresh: fresh)
+    }
+
+    var fresh: Settings {
         let zone = Zone.resolving(TimeZone.current.identifier)
         let today = zone.localDate(ofMinute: Int64(Date().timeIntervalSince1970) / 60)
-        return try AppDatabase.open(path: database, fresh: .fresh(today: today, timezone: zone))
+        return .fresh(today: today, timezone: zone)
     }
 }
 
@@ -83,7 +87,8 @@ struct Serve: ParsableCommand {
             log = fileLog
         }
         do {
-            let database = try storage.open()
+            let (database, said) = AppDatabase.openServing(path: storage.database, fresh: storage.fresh)
+            said.forEach { log($0) }
             let token = ProcessInfo.processInfo.environment["BEARER_TOKEN"]
             let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)
             let hosts = AppConfig.localHosts.union(allowedHosts + fromEnvironment)
@@ -131,6 +136,17 @@ struct RebuildCache: ParsableCommand {
     @OptionGroup var storage: DatabaseOptions
 
     func run() throws {
+        if FileManager.default.fileExists(atPath: storage.database), let why = Health.quickCheck(storage.database) {
+            print("the database is damaged: \(why)")
+            switch try Health.heal(storage.database) {
+            case let .rebuilt(keptAt):
+                print("only derived data was damaged: rebuilt from the heartbeats and entries; the damaged file is kept as \(keptAt)")
+                return
+            case let .factsDamaged(detail):
+                print("the damage is beyond derived data (\(detail)): restore the latest backup (attendance-fcgi restore)")
+                throw ExitCode.failure
+            }
+        }
         try storage.open().rebuildDailyCache()
     }
 }
@@ -154,5 +170,92 @@ struct Verify: ParsableCommand {
             throw ExitCode.failure
         }
         print("\(checked) signed month\(checked == 1 ? "" : "s") verified: every digest matches its snapshot")
+    }
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the database while it is served, check the copy, keep the newest N.",
+        discussion: """
+            One snapshot (SQLite's online backup in a single step), checked before it counts, at a lower \
+            CPU priority (nice 10) than the responder: integrity_check, the per-day cache \
+            equal to a recount of the heartbeats and entries, every signed month's digest. It is kept \
+            as attendance-YYYYMMDD-HHMMSSZ.sqlite (0600) in the folder (0700); older backups beyond \
+            --keep are removed only after the new one passed. Prints one line. Exit status: 0 saved, \
+            1 a check failed (the database or the copy; previous backups untouched), 2 the copy could \
+            not be written (full disk, permissions; the partial copy is removed), 3 another backup of \
+            the folder is running.
+            """)
+
+    @Option(help: "Folder of the backups (made 0700 when missing).")
+    var to: String = "var/backups"
+
+    @Option(help: "How many backups to keep, newest first.")
+    var keep: Int = 14
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func validate() throws {
+        guard keep >= 1 else { throw ValidationError("--keep must be at least 1") }
+    }
+
+    func run() throws {
+        // Serving comes first: the copy and its checks take what CPU is left over.
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        let started = Date()
+        do {
+            let result = try Backup.run(database: storage.database, to: to, keep: keep)
+            let size = ByteCountFormatter.string(fromByteCount: result.bytes, countStyle: .file)
+            print("backup \(result.file): \(size), \(result.report.heartbeats) heartbeats, \(result.report.signedMonths) signed months verified, "
+                  + "checked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
+                  + "\(Backup.backups(in: to).count) kept\(result.removed.isEmpty ? "" : ", \(result.removed.count) older removed")")
+        } catch let failure as BackupFailure {
+            print("backup failed: \(failure.description)")
+            throw failure.exitCode
+        }
+    }
+}
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Put a backup back, keeping every heartbeat the live database has; the responder may be running.",
+        discussion: """
+            The file is checked first as a backup is (on a copy); one that fails changes nothing. \
+            The restored database has the backup's facts and the union of both heartbeat sets (an \
+            agent never sends an acknowledged heartbeat again). A running responder sees the restored \
+            data at once. A damaged live database is kept beside it as DATABASE.damaged-STAMP. \
+            Exit status: 0 restored, 1 the file failed its check, 2 it could not be written, 3 another \
+            restore is running.
+            """)
+
+    @Argument(help: "The backup to restore.")
+    var file: String
+
+    @OptionGroup var storage: DatabaseOptions
+
+    func run() throws {
+        do {
+            let result = try Restore.run(file, into: storage.database)
+            print("restored \(file) into \(storage.database): \(result.restored.heartbeats) heartbeats, \(result.restored.entries) entries, "
+                  + "\(result.restored.signedMonths) signed months verified; kept \(result.keptHeartbeats) heartbeats the live database "
+                  + "received after the backup\(result.damagedKeptAt.map { "; the damaged database is kept as \($0)" } ?? "")")
+        } catch let failure as BackupFailure {
+            print("restore failed: \(failure.description)")
+            throw failure.exitCode
+        }
+    }
+}
+
+extension BackupFailure {
+    /// What `backup` and `restore` exit with: 1 a check failed, 2 nothing could be
+    /// written, 3 another backup or restore holds the folder.
+    var exitCode: ExitCode {
+        switch kind {
+        case .check: ExitCode(1)
+        case .write: ExitCode(2)
+        case .busy: ExitCode(3)
+        }
     }
 }

@@ -26,7 +26,7 @@ def free_port():
 class Stack:
     """nginx + responder under scripts/serve; stopped with SIGTERM like Ctrl-C."""
 
-    def __init__(self, token=TOKEN, web_server="nginx", database=None, env=None, data_dir=None, auth=None):
+    def __init__(self, token=TOKEN, web_server="nginx", database=None, env=None, data_dir=None, auth=None, ready=(200,)):
         # Fail, never skip: a missing web server is a broken setup, not an excuse.
         self.web_server = web_server
         for tool in (web_server, "spawn-fcgi"):
@@ -42,6 +42,7 @@ class Stack:
         self.database = Path((env or {}).get("DATABASE", self.data_dir / "attendance.sqlite"))
         self.url = f"http://{(env or {}).get('LISTEN', '127.0.0.1')}:{self.port}"
         self.auth = auth  # the login pages need beyond loopback, for the start-up check
+        self.ready = ready  # what /api/ping answers once up (503 on a damaged database)
         env = dict(os.environ, PORT=str(self.port), DATA_DIR=str(self.data_dir),
                    BEARER_TOKEN=token, ATTENDANCE_FCGI=self.binary, WEB_SERVER=web_server, **(env or {}))
         self.log = open(self.data_dir / "serve.out", "w")
@@ -54,7 +55,7 @@ class Stack:
         while time.time() < deadline:
             assert self.process.poll() is None, "scripts/serve exited:\n" + (self.data_dir / "serve.out").read_text()
             try:
-                if requests.get(self.url + "/api/ping", timeout=1, auth=self.auth).status_code == 200:
+                if requests.get(self.url + "/api/ping", timeout=1, auth=self.auth).status_code in self.ready:
                     return
             except requests.RequestException:
                 pass

@@ -360,7 +360,7 @@ def booted(debs, newer):
             shutil.copy(deb, root / "srv")
         prepare = Machine(root)
         prepare.apt("update")
-        prepare.apt("install", "--download-only", *(f"/srv/{deb.name}" for deb in debs.values()), "curl", "apache2-utils", "procps")
+        prepare.apt("install", "--download-only", *(f"/srv/{deb.name}" for deb in debs.values()), "curl", "apache2-utils", "procps", "sqlite3")
         nspawn = subprocess.Popen(["systemd-nspawn", "-q", "-D", str(root), "-b", "--console=passive", "--private-network",
                                    "--register=no", "--keep-unit"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 90
@@ -392,7 +392,7 @@ def booted(debs, newer):
 def test_under_systemd_the_install_enables_and_starts_the_socket(booted, debs):
     done = booted.install(f"/srv/{debs['attendance'].name}")
     # (apt's -f install leaves out Recommends; a plain `apt install` of the file brings nginx)
-    booted.apt("install", "nginx", "curl", "apache2-utils", "procps")
+    booted.apt("install", "nginx", "curl", "apache2-utils", "procps", "sqlite3")
     assert "systemd is not running" not in done.stdout
     assert "the heartbeat token is in /etc/attendance/token" in done.stdout
     assert booted.unit("attendance-fcgi.socket", "UnitFileState") == "enabled"
@@ -415,6 +415,24 @@ def test_under_systemd_the_readme_commands_serve_through_socket_activation(boote
     status, _, body = booted.curl("http://127.0.0.1:8080/dashboard")
     assert status == 200 and "Balance" in body
     assert "listening (fd 0)" in booted.sh("journalctl -u attendance-fcgi --no-pager").stdout
+
+
+def test_under_systemd_the_daily_backup_timer_makes_a_checked_private_backup(booted):
+    assert booted.unit("attendance-backup.timer", "UnitFileState") == "enabled"
+    assert booted.unit("attendance-backup.timer", "ActiveState") == "active"
+    assert booted.unit("attendance-backup.timer", "NextElapseUSecRealtime") not in ("", "0", "n/a")
+    # What the timer starts each day, started now: the service, as user attendance.
+    booted.sh("systemctl start attendance-backup.service")
+    assert booted.unit("attendance-backup.service", "Result") == "success"
+    names = booted.sh("ls /var/lib/attendance/backups").stdout.split()
+    assert len(names) == 1 and names[0].startswith("attendance-") and names[0].endswith("Z.sqlite"), names
+    assert booted.sh(f"stat -c '%a %U' /var/lib/attendance/backups /var/lib/attendance/backups/{names[0]}").stdout.splitlines() == [
+        "700 attendance", "600 attendance"]
+    journal = booted.sh("journalctl -u attendance-backup --no-pager").stdout
+    assert "signed months verified" in journal and f"backups/{names[0]}" in journal, journal[-2000:]
+    # The copy holds the heartbeat the earlier test sent, and passes the checks on its own.
+    assert booted.sh(f"sqlite3 -readonly /var/lib/attendance/backups/{names[0]} 'PRAGMA integrity_check; SELECT COUNT(*) FROM heartbeat'"
+                     ).stdout.split() == ["ok", "1"]
 
 
 def test_under_systemd_an_upgrade_restarts_the_responder_and_keeps_the_data(booted, newer):

@@ -294,45 +294,47 @@ extension AppDatabase {
     /// pages read against their snapshot. Returns the signed months checked, and the first
     /// that fails with why (nil when all hold).
     public func verify() throws -> (checked: Int, failure: (month: String, why: String)?) {
-        try writer.read { db in
-            var previous = Snapshot.firstPrevious, checked = 0
-            for row in try Row.fetchAll(db, sql: """
-                SELECT m.month, s.snapshot, m.digest, m.previous_digest FROM signed_month AS m
-                LEFT JOIN signed_snapshot AS s ON s.month = m.month ORDER BY m.month
-                """) {
-                let month: String = row[0], bytes: Data = (row[1] as Data?) ?? Data(), digest: String = row[2], stated: String = row[3]
-                guard stated == previous else {
-                    return (checked, (month, "its previous digest \(stated.prefix(16))… is not the digest of the month before it (\(previous.prefix(16))…)"))
-                }
-                let computed = Snapshot.digest(previous: previous, text: String(decoding: bytes, as: UTF8.self))
-                guard computed == digest else {
-                    return (checked, (month, "its snapshot gives the digest \(computed.prefix(16))…, not the stored \(digest.prefix(16))…: the snapshot was changed after signing"))
-                }
-                let days = try Row.fetchAll(db, sql: """
-                    SELECT row, effective, expected, recorded, manual FROM signed_day WHERE month = ? ORDER BY date
-                    """, arguments: [month])
-                let rows = days.map { SignedDay.signedRow($0[0]) }
-                guard let text = String(data: bytes, encoding: .utf8), text.contains(#""days":["# + rows.joined(separator: ",") + "]") else {
-                    return (checked, (month, "the days the pages show differ from its snapshot"))
-                }
-                // The figures the pages and balances read, against what the snapshot says.
-                let said = try JSONSerialization.jsonObject(with: bytes) as? [String: Any] ?? [:]
-                let saidDays = said["days"] as? [[String: Any]] ?? []
-                let figures = try Row.fetchOne(db, sql: "SELECT effective, expected, bookings, balance_after FROM signed_month WHERE month = ?",
-                                               arguments: [month])!
-                let booked = (said["bookings"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["minutes"] as? Int ?? 0) }
-                let daysAgree = saidDays.count == days.count && zip(saidDays, days).allSatisfy { said, row in
-                    said["effective"] as? Int == row[1] && said["expected"] as? Int == row[2]
-                        && said["recorded"] as? Int == row[3] && said["manual"] as? Int == row[4]
-                }
-                guard daysAgree, said["effective"] as? Int == figures[0], said["expected"] as? Int == figures[1], booked == figures[2] as Int,
-                      said["balance_after"] as? Int == figures[3] else {
-                    return (checked, (month, "the figures the pages and balances read differ from its snapshot"))
-                }
-                previous = digest
-                checked += 1
+        try writer.read { db in try Self.verify(db) }
+    }
+
+    static func verify(_ db: Database) throws -> (checked: Int, failure: (month: String, why: String)?) {
+        var previous = Snapshot.firstPrevious, checked = 0
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.month, s.snapshot, m.digest, m.previous_digest FROM signed_month AS m
+            LEFT JOIN signed_snapshot AS s ON s.month = m.month ORDER BY m.month
+            """) {
+            let month: String = row[0], bytes: Data = (row[1] as Data?) ?? Data(), digest: String = row[2], stated: String = row[3]
+            guard stated == previous else {
+                return (checked, (month, "its previous digest \(stated.prefix(16))… is not the digest of the month before it (\(previous.prefix(16))…)"))
             }
-            return (checked, nil)
+            let computed = Snapshot.digest(previous: previous, text: String(decoding: bytes, as: UTF8.self))
+            guard computed == digest else {
+                return (checked, (month, "its snapshot gives the digest \(computed.prefix(16))…, not the stored \(digest.prefix(16))…: the snapshot was changed after signing"))
+            }
+            let days = try Row.fetchAll(db, sql: """
+                SELECT row, effective, expected, recorded, manual FROM signed_day WHERE month = ? ORDER BY date
+                """, arguments: [month])
+            let rows = days.map { SignedDay.signedRow($0[0]) }
+            guard let text = String(data: bytes, encoding: .utf8), text.contains(#""days":["# + rows.joined(separator: ",") + "]") else {
+                return (checked, (month, "the days the pages show differ from its snapshot"))
+            }
+            // The figures the pages and balances read, against what the snapshot says.
+            let said = try JSONSerialization.jsonObject(with: bytes) as? [String: Any] ?? [:]
+            let saidDays = said["days"] as? [[String: Any]] ?? []
+            let figures = try Row.fetchOne(db, sql: "SELECT effective, expected, bookings, balance_after FROM signed_month WHERE month = ?",
+                                           arguments: [month])!
+            let booked = (said["bookings"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["minutes"] as? Int ?? 0) }
+            let daysAgree = saidDays.count == days.count && zip(saidDays, days).allSatisfy { said, row in
+                said["effective"] as? Int == row[1] && said["expected"] as? Int == row[2]
+                    && said["recorded"] as? Int == row[3] && said["manual"] as? Int == row[4]
+            }
+            guard daysAgree, said["effective"] as? Int == figures[0], said["expected"] as? Int == figures[1], booked == figures[2] as Int,
+                  said["balance_after"] as? Int == figures[3] else {
+                return (checked, (month, "the figures the pages and balances read differ from its snapshot"))
+            }
+            previous = digest
+            checked += 1
         }
+        return (checked, nil)
     }
 }

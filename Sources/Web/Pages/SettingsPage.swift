@@ -112,6 +112,9 @@ enum SettingsPage {
         var holiday = HolidayForm()
         var booking = BookingForm()
         var importError: String?
+        /// The outcome of a document import (`/settings/import`), or why it was refused.
+        var documentImported: String?
+        var documentError: String?
         /// The ActivityWatch and the Toggl/Clockify uploads: what they did, or why not.
         var activityWatch: Imported?, activityWatchError: String?
         var timesheet: Imported?, timesheetError: String?
@@ -202,6 +205,7 @@ enum SettingsPage {
         let bookingDateError, bookingKindError, bookingMinutesError, bookingNoteError: String?
         let changes: [ChangeRow]
         let hasChanges: Bool
+        let documentImported, documentError: String?
     }
 
     // MARK: Routes
@@ -338,6 +342,28 @@ enum SettingsPage {
         }
     }
 
+    /// An export document (`/api/export`) uploaded into this empty database.
+    static func importDocument(_ context: RequestContext) throws -> Response {
+        let upload = try context.request.uploadedFile()
+        guard let fields = try MultipartFile.fields(upload, contentType: context.request.header("content-type") ?? ""),
+              let document = fields["document"], !document.isEmpty else {
+            return try render(context, status: 422) { $0.documentError = "Choose the file a download of everything gave (attendance-YYYY-MM-DD.json)." }
+        }
+        do {
+            let summary = try DataHandler.importing(context, UploadSource(upload, range: document))
+            return try render(context) {
+                $0.documentImported = "Imported: \(summary.heartbeats) heartbeats, \(summary.entries) entries, \(summary.corrections) corrections, "
+                    + "\(summary.absences) absences, \(summary.holidays) holidays, \(summary.bookings) bookings, \(summary.signedMonths) signed months."
+            }
+        } catch let error as InvalidValue {
+            return try render(context, status: 422) { $0.documentError = "Nothing was imported: \(error.message)" }
+        } catch let refusal as ConflictRefusal {
+            return try render(context, status: 409) { $0.documentError = "Nothing was imported: \(refusal.message)" }
+        } catch let error as HTTPError {
+            return try render(context, status: error.status) { $0.documentError = "Nothing was imported: \(error.message)" }
+        }
+    }
+
     /// An ActivityWatch export chosen in the form (multipart, field `export`), read from
     /// the spooled upload as a stream; the page is shown again with what it did.
     static func importActivityWatch(_ context: RequestContext) throws -> Response {
@@ -470,7 +496,8 @@ enum SettingsPage {
             },
             bookingDateError: booking.errors[.date], bookingKindError: booking.errors[.kind],
             bookingMinutesError: booking.errors[.minutes], bookingNoteError: booking.errors[.note],
-            changes: changes, hasChanges: !changes.isEmpty)
+            changes: changes, hasChanges: !changes.isEmpty,
+            documentImported: forms.documentImported, documentError: forms.documentError)
         return pages.render("settings", model, title: "Settings", path: "/settings", status: status, script: true)
     }
 }
