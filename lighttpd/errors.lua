@@ -26,6 +26,15 @@ local messages = {
   [507] = "the disk is full; nothing was stored",
 }
 local message = messages[status] or ("HTTP error " .. status)
+-- The import paths take up to 512 MiB (the same list as heartbeat-auth.lua).
+local imports = {
+  ["/api/import/activitywatch"] = true, ["/api/import/csv"] = true,
+  ["/settings/import/activitywatch"] = true, ["/settings/import/csv"] = true,
+  ["/api/import"] = true, ["/settings/import"] = true,
+}
+if status == 413 and imports[r.req_attr["uri.path"] or ""] then
+  message = "an import is limited to 512 MiB"
+end
 local code = status
 if status == 502 or status == 504 then code = 503 end
 r.resp_header["Content-Type"] = "application/json"

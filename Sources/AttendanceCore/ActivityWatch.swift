@@ -87,6 +87,8 @@ public enum ActivityWatch {
             }
         }
         guard sawBuckets else { throw FormatError(message: "the file has no \"buckets\": it is not an ActivityWatch export (/api/0/export)") }
+        // Only white space may follow the document (the reader throws otherwise).
+        _ = try reader.next()
         return report
     }
 

@@ -70,6 +70,11 @@ import Testing
         #expect(throws: ActivityWatch.FormatError.self) { try walk(text) }
     }
 
+    @Test func textAfterTheDocumentIsRefused() {
+        #expect(throws: JSONSyntaxError.self) { try walk(#"{"buckets": {}} {"#) }
+        #expect(throws: Never.self) { try walk("{\"buckets\": {}}\n") }
+    }
+
     @Test func theSkipTallyStaysShort() {
         var tally = SkipTally()
         for index in 0..<100 { tally.add("reason \(index) " + String(repeating: "x", count: 1000)) }

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import random
+import socket
 import tempfile
 import time
 from collections import defaultdict
@@ -249,6 +250,24 @@ def test_the_import_routes_take_more_than_2_mib_and_the_others_do_not(stack):
     assert response.json()["events"] == 6000
     refused = requests.post(stack.url + "/api/holidays/import", data=big, timeout=60)
     assert refused.status_code == 413 and "2 MiB" in refused.json()["error"]
+
+
+def test_an_import_declared_over_512_mib_is_refused_by_the_web_server(stack):
+    """The web server refuses it before any of it is sent, in the API's JSON."""
+    host, port = stack.url.removeprefix("http://").split(":")
+    for path in ("/api/import/activitywatch", "/settings/import/csv"):
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                               f"Content-Length: {513 * 1024 * 1024}\r\nConnection: close\r\n\r\n".encode())
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == b"413", head
+        assert b"512 MiB" in body, body
 
 
 def test_a_calendar_of_many_long_events_is_answered_quickly_and_shortly(stack):
