@@ -57,10 +57,14 @@ public enum Restore {
             try Backup.durableRename(staged, to: database, in: folder.isEmpty ? "." : folder)
             return Result(restored: restored, keptHeartbeats: 0, damagedKeptAt: nil)
         }
-        if Health.quickCheck(database) == nil, let live = try? AppDatabase.open(path: database, fresh: nil), !live.isReadOnly {
+        if Health.quickCheck(database) == nil {
             try copy.closeCopy()
+            let live = try AppDatabase.open(path: database, fresh: nil)
+            defer { try? live.writer.close() }
+            guard !live.isReadOnly else {
+                throw BackupFailure(.write, "the live database \(database) cannot be written, so nothing was changed")
+            }
             let kept = try live.replaceContents(with: staged)
-            try live.writer.close()
             return Result(restored: restored, keptHeartbeats: kept, damagedKeptAt: nil)
         }
         // The live database is damaged: what heartbeats can still be read from it go into

@@ -213,6 +213,9 @@ struct BackupCommand: ParsableCommand {
         } catch let failure as BackupFailure {
             print("backup failed: \(failure.description)")
             throw failure.exitCode
+        } catch {
+            print("backup failed: \(error)")
+            throw ExitCode(2)
         }
     }
 }
@@ -244,6 +247,9 @@ struct RestoreCommand: ParsableCommand {
         } catch let failure as BackupFailure {
             print("restore failed: \(failure.description)")
             throw failure.exitCode
+        } catch {
+            print("restore failed: \(error)")
+            throw ExitCode(2)
         }
     }
 }
