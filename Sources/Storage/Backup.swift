@@ -102,8 +102,9 @@ private final class Outcome: @unchecked Sendable {
     }
 }
 
-/// `attendance-fcgi backup` (SPEC §6): one snapshot of the live database (`VACUUM INTO`,
-/// so it finishes in bounded time however busy the writers are), checked, then kept as
+/// `attendance-fcgi backup` (SPEC §6): one snapshot of the live database (SQLite's online
+/// backup in a single step, so it finishes in bounded time however busy the writers
+/// are), checked, then kept as
 /// `attendance-YYYYMMDD-HHMMSSZ.sqlite` (0600, in a folder of 0700) beside the newest
 /// others; older ones beyond `keep` are removed only once the new one passed its checks.
 public enum Backup {
