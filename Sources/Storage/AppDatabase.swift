@@ -101,18 +101,21 @@ public struct AppDatabase: Sendable {
         store.healing.lock()
         defer { store.healing.unlock() }
         guard store.markDamaged(why) else { return [] }
-        var said = ["the database is damaged: \(why); pages and the API answer 503 until it is restored"]
-        switch (try? Health.heal(store.path, now: now)) {
+        let (healed, said) = Self.heal(store.path, now: now)
+        if healed { _ = store.reopenHealthy() }
+        return ["the database is damaged: \(why); pages and the API answer 503 until it is restored", said]
+    }
+
+    /// `Health.heal` of the file at `path`, and the line to log of it.
+    public static func heal(_ path: String, now: Date = Date()) -> (healed: Bool, said: String) {
+        switch (try? Health.heal(path, now: now)) {
         case let .rebuilt(keptAt):
-            if store.reopenHealthy() {
-                said.append("only derived data was damaged: rebuilt from the heartbeats and entries (the damaged file is kept as \(keptAt)); serving")
-            }
-        case let .factsDamaged(why):
-            said.append("the damage is beyond derived data (\(why)): restore the latest backup with attendance-fcgi restore")
+            (true, "only derived data was damaged: rebuilt from the heartbeats and entries (the damaged file is kept as \(keptAt))")
+        case let .factsDamaged(detail):
+            (false, "the damage is beyond derived data (\(detail)): every answer is 503; restore the latest backup (attendance-fcgi restore)")
         case nil:
-            said.append("rebuilding the derived data failed: restore the latest backup with attendance-fcgi restore")
+            (false, "rebuilding the derived data failed: every answer is 503; restore the latest backup (attendance-fcgi restore)")
         }
-        return said
     }
 
     /// Looks at the file at most once every 10 seconds (see `Store.probe`).
@@ -135,17 +138,9 @@ public struct AppDatabase: Sendable {
     public static func openServing(path: String, fresh: Settings, now: Date = Date()) throws -> (AppDatabase, [String]) {
         var said: [String] = []
         if FileManager.default.fileExists(atPath: path), let why = Health.quickCheck(path) {
-            said.append("the database \(path) is damaged: \(why)")
-            switch (try? Health.heal(path, now: now)) {
-            case let .rebuilt(keptAt):
-                said.append("only derived data was damaged: rebuilt from the heartbeats and entries (the damaged file is kept as \(keptAt))")
-            case let .factsDamaged(detail):
-                said.append("the damage is beyond derived data (\(detail)): every answer is 503 until the latest backup is restored (attendance-fcgi restore)")
-                return (damaged(path: path, why: why), said)
-            case nil:
-                said.append("rebuilding the derived data failed: every answer is 503 until the latest backup is restored (attendance-fcgi restore)")
-                return (damaged(path: path, why: why), said)
-            }
+            let (healed, healing) = heal(path, now: now)
+            said += ["the database \(path) is damaged: \(why)", healing]
+            guard healed else { return (damaged(path: path, why: why), said) }
         }
         do {
             return (try open(path: path, fresh: fresh), said)

@@ -160,11 +160,14 @@ public enum Backup {
             let bytes = stat(final, &status) == 0 ? Int64(status.st_size) : 0
             return Result(file: final, bytes: bytes, report: report, removed: removed)
         } catch {
-            for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] {
-                try? FileManager.default.removeItem(atPath: leftover)
-            }
+            removeCopy(partial)
             throw describe(error, writing: partial)
         }
+    }
+
+    /// Removes a copy in the making and whatever SQLite kept beside it.
+    static func removeCopy(_ path: String) {
+        for leftover in [path, path + "-journal", path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: leftover) }
     }
 
     static func fileName(_ date: Date) -> String {

@@ -130,8 +130,7 @@ extension AppDatabase {
 
     /// A table's rows as canonical JSON objects of their columns (BLOBs as UTF-8 text).
     static func objects(_ db: Database, table: String, order: String, skipping: Set<String> = []) throws -> [String] {
-        let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").map { $0["name"] as String }
-            .filter { !skipping.contains($0) }.sorted()
+        let columns = try TableColumn.all(db, table).map(\.name).filter { !skipping.contains($0) }.sorted()
         let list = columns.map(quoted).joined(separator: ", ")
         return try Row.fetchAll(db, sql: "SELECT \(list) FROM \(quoted(table)) ORDER BY \(order)").map { row in
             "{" + columns.enumerated().map { index, column in
@@ -360,10 +359,8 @@ struct ImportDocument<Source: ByteSource>: Change {
     /// Every member but the heartbeats, into the tables.
     func insertMembers(_ db: Database, _ document: [String: Any]) throws -> ImportSummary {
         guard let settings = document["settings"] as? [String: Any] else { throw InvalidValue(field: "settings", "settings: an object is required") }
-        var columns = try Self.columns(db, "settings")
-        columns.removeAll { $0.name == "id" }
         try Self.insert(db, table: "settings", rows: [settings.merging(["id": Int64(1)]) { $1 }], key: "settings",
-                        columns: columns + [Column(name: "id", type: "INTEGER")], replace: true)
+                        columns: try TableColumn.all(db, "settings"), replace: true)
         guard let schedules = document["schedules"] as? [Any], !schedules.isEmpty else {
             throw InvalidValue(field: "schedules", "schedules: at least one schedule version is required")
         }
@@ -374,20 +371,19 @@ struct ImportDocument<Source: ByteSource>: Change {
             if member.table == "schedule" {
                 // The version a new database starts with goes once the document's are in.
                 let seeded = try String.fetchAll(db, sql: "SELECT valid_from FROM schedule")
-                try Self.insert(db, table: "schedule", rows: rows, key: member.key, columns: try Self.columns(db, "schedule"), replace: true)
+                try Self.insert(db, table: "schedule", rows: rows, key: member.key, columns: try TableColumn.all(db, "schedule"), replace: true)
                 let kept = Set(rows.compactMap { ($0 as? [String: Any])?["valid_from"] as? String })
                 for date in seeded where !kept.contains(date) {
                     try db.execute(sql: "DELETE FROM schedule WHERE valid_from = ?", arguments: [date])
                 }
             } else if member.table == "signed_month" {
-                let columns = try Self.columns(db, "signed_month")
-                try Self.insert(db, table: "signed_month", rows: rows, key: member.key, columns: columns,
-                                extra: Column(name: "snapshot", type: "TEXT")) { index, row in
+                try Self.insert(db, table: "signed_month", rows: rows, key: member.key, columns: try TableColumn.all(db, "signed_month"),
+                                extra: TableColumn(name: "snapshot", type: "TEXT")) { row in
                     try db.execute(sql: "INSERT INTO signed_snapshot (month, snapshot) VALUES (?, ?)",
                                    arguments: [row["month"] as? String, Data(((row["snapshot"] as? String) ?? "").utf8)])
                 }
             } else {
-                try Self.insert(db, table: member.table, rows: rows, key: member.key, columns: try Self.columns(db, member.table))
+                try Self.insert(db, table: member.table, rows: rows, key: member.key, columns: try TableColumn.all(db, member.table))
             }
             switch member.table {
             case "entry": summary.entries = rows.count
@@ -417,22 +413,10 @@ struct ImportDocument<Source: ByteSource>: Change {
         }
     }
 
-    struct Column {
-        let name: String
-        let type: String
-        var notNull = false
-    }
-
-    static func columns(_ db: Database, _ table: String) throws -> [Column] {
-        try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").map {
-            Column(name: $0["name"], type: ($0["type"] as String).uppercased(), notNull: $0["notnull"] as Int == 1)
-        }
-    }
-
     /// Inserts `rows` (objects with exactly `columns`, plus `extra` when given) into
     /// `table`; 422 naming the member, the row and the field for anything wrong.
-    static func insert(_ db: Database, table: String, rows: [Any], key: String, columns: [Column], replace: Bool = false,
-                       extra: Column? = nil, after: ((Int, [String: Any]) throws -> Void)? = nil) throws {
+    static func insert(_ db: Database, table: String, rows: [Any], key: String, columns: [TableColumn], replace: Bool = false,
+                       extra: TableColumn? = nil, after: (([String: Any]) throws -> Void)? = nil) throws {
         let names = columns.map(\.name)
         let sql = "INSERT \(replace ? "OR REPLACE " : "")INTO \(quoted(table)) (\(names.map(quoted).joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
         let statement = try db.makeStatement(sql: sql)
@@ -459,7 +443,7 @@ struct ImportDocument<Source: ByteSource>: Change {
             }
             do {
                 try statement.execute(arguments: StatementArguments(arguments))
-                try after?(index, row)
+                try after?(row)
             } catch let error as DatabaseError {
                 throw InvalidValue(field: key, "\(place): \(error.message ?? "not a valid row")")
             }

@@ -71,9 +71,8 @@ public enum Health {
     /// before opening, or after closing its connections).
     public static func heal(_ path: String, now: Date = Date()) throws -> Healing {
         let staged = path + ".heal.partial"
-        let leftovers = [staged, staged + "-journal", staged + "-wal", staged + "-shm"]
-        for leftover in leftovers { try? FileManager.default.removeItem(atPath: leftover) }
-        defer { for leftover in leftovers { try? FileManager.default.removeItem(atPath: leftover) } }
+        Backup.removeCopy(staged)
+        defer { Backup.removeCopy(staged) }
         let created = open(staged, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard created >= 0 else { throw BackupFailure(.write, "cannot create \(staged): \(String(cString: strerror(errno)))") }
         close(created)

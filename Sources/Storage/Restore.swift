@@ -19,15 +19,16 @@ public enum Restore {
 
     public static func run(_ file: String, into database: String, now: () -> Date = Date.init) throws -> Result {
         guard FileManager.default.isReadableFile(atPath: file) else { throw BackupFailure(.check, "cannot read \(file)") }
-        let folder = (database as NSString).deletingLastPathComponent
-        try Backup.makeFolderExists(folder.isEmpty ? "." : folder)
-        let lock = try FolderLock(folder.isEmpty ? "." : folder, name: ".attendance-restore.lock")
+        let folder = (database as NSString).deletingLastPathComponent.isEmpty ? "." : (database as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw BackupFailure(.write, "the database's folder \(folder) does not exist")
+        }
+        let lock = try FolderLock(folder, name: ".attendance-restore.lock")
         defer { lock.release() }
         let staged = database + ".restore.partial"
-        for leftover in [staged, staged + "-journal", staged + "-wal", staged + "-shm"] { try? FileManager.default.removeItem(atPath: leftover) }
-        defer {
-            for leftover in [staged, staged + "-journal", staged + "-wal", staged + "-shm"] { try? FileManager.default.removeItem(atPath: leftover) }
-        }
+        Backup.removeCopy(staged)
+        defer { Backup.removeCopy(staged) }
         // The file as given, copied so neither it nor the live database is touched until
         // it passed; brought to this version's schema on the copy.
         do {
@@ -54,7 +55,7 @@ public enum Restore {
         }
         guard FileManager.default.fileExists(atPath: database) else {
             try copy.closeCopy()
-            try Backup.durableRename(staged, to: database, in: folder.isEmpty ? "." : folder)
+            try Backup.durableRename(staged, to: database, in: folder)
             return Result(restored: restored, keptHeartbeats: 0, damagedKeptAt: nil)
         }
         if Health.quickCheck(database) == nil {
@@ -73,17 +74,8 @@ public enum Restore {
         try copy.writer.write { db in try AppDatabase.rebuildDailyCache(db) }
         try copy.closeCopy()
         let aside = try Health.setAside(database, now: now())
-        try Backup.durableRename(staged, to: database, in: folder.isEmpty ? "." : folder)
+        try Backup.durableRename(staged, to: database, in: folder)
         return Result(restored: restored, keptHeartbeats: kept, damagedKeptAt: aside)
-    }
-}
-
-extension Backup {
-    static func makeFolderExists(_ folder: String) throws {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw BackupFailure(.write, "the database's folder \(folder) does not exist")
-        }
     }
 }
 
@@ -128,6 +120,20 @@ extension AppDatabase {
 
 func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
+/// A column of a table as SQLite declares it: what a restore, a heal, an export and an
+/// import copy row by row.
+struct TableColumn {
+    let name: String
+    /// The declared type, upper case (`INTEGER`, `TEXT`, `BLOB`).
+    let type: String
+
+    static func all(_ db: Database, _ table: String, schema: String = "main") throws -> [TableColumn] {
+        try Row.fetchAll(db, sql: "PRAGMA \(schema).table_info(\(quoted(table)))").map {
+            TableColumn(name: $0["name"], type: ($0["type"] as String).uppercased())
+        }
+    }
+}
+
 /// Reading what can still be read out of a damaged database file.
 enum Salvage {
     /// Tables holding facts, in the order they are filled (rows referred to come first):
@@ -141,7 +147,7 @@ enum Salvage {
 
     /// A table's columns, quoted and comma-separated.
     static func columns(_ db: Database, _ table: String, schema: String) throws -> String {
-        try Row.fetchAll(db, sql: "PRAGMA \(schema).table_info(\(quoted(table)))").map { quoted($0["name"]) }.joined(separator: ", ")
+        try TableColumn.all(db, table, schema: schema).map { quoted($0.name) }.joined(separator: ", ")
     }
 
     /// The heartbeats of the damaged file at `path` that can be read, into `db`; one day

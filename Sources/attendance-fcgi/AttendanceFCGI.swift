@@ -138,14 +138,10 @@ struct RebuildCache: ParsableCommand {
     func run() throws {
         if FileManager.default.fileExists(atPath: storage.database), let why = Health.quickCheck(storage.database) {
             print("the database is damaged: \(why)")
-            switch try Health.heal(storage.database) {
-            case let .rebuilt(keptAt):
-                print("only derived data was damaged: rebuilt from the heartbeats and entries; the damaged file is kept as \(keptAt)")
-                return
-            case let .factsDamaged(detail):
-                print("the damage is beyond derived data (\(detail)): restore the latest backup (attendance-fcgi restore)")
-                throw ExitCode.failure
-            }
+            let (healed, said) = AppDatabase.heal(storage.database)
+            print(said)
+            guard healed else { throw ExitCode.failure }
+            return
         }
         try storage.open().rebuildDailyCache()
     }
@@ -210,12 +206,8 @@ struct BackupCommand: ParsableCommand {
             print("backup \(result.file): \(size), \(result.report.heartbeats) heartbeats, \(result.report.signedMonths) signed months verified, "
                   + "checked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
                   + "\(Backup.backups(in: to).count) kept\(result.removed.isEmpty ? "" : ", \(result.removed.count) older removed")")
-        } catch let failure as BackupFailure {
-            print("backup failed: \(failure.description)")
-            throw failure.exitCode
         } catch {
-            print("backup failed: \(error)")
-            throw ExitCode(2)
+            throw failed("backup", error)
         }
     }
 }
@@ -244,24 +236,24 @@ struct RestoreCommand: ParsableCommand {
             print("restored \(file) into \(storage.database): \(result.restored.heartbeats) heartbeats, \(result.restored.entries) entries, "
                   + "\(result.restored.signedMonths) signed months verified; kept \(result.keptHeartbeats) heartbeats the live database "
                   + "received after the backup\(result.damagedKeptAt.map { "; the damaged database is kept as \($0)" } ?? "")")
-        } catch let failure as BackupFailure {
-            print("restore failed: \(failure.description)")
-            throw failure.exitCode
         } catch {
-            print("restore failed: \(error)")
-            throw ExitCode(2)
+            throw failed("restore", error)
         }
     }
 }
 
-extension BackupFailure {
-    /// What `backup` and `restore` exit with: 1 a check failed, 2 nothing could be
-    /// written, 3 another backup or restore holds the folder.
-    var exitCode: ExitCode {
-        switch kind {
-        case .check: ExitCode(1)
-        case .write: ExitCode(2)
-        case .busy: ExitCode(3)
-        }
+/// How `backup` and `restore` end when they fail: one line saying why, and the exit
+/// status 1 a check failed, 2 nothing could be written (any other error too), 3 another
+/// backup or restore holds the folder.
+func failed(_ verb: String, _ error: any Error) -> ExitCode {
+    guard let failure = error as? BackupFailure else {
+        print("\(verb) failed: \(error)")
+        return ExitCode(2)
+    }
+    print("\(verb) failed: \(failure.description)")
+    switch failure.kind {
+    case .check: return ExitCode(1)
+    case .write: return ExitCode(2)
+    case .busy: return ExitCode(3)
     }
 }
