@@ -114,6 +114,7 @@ def test_a_changed_or_broken_document_is_refused_whole_saying_where(source):
         assert target.query("SELECT COUNT(*) FROM heartbeat") == [(0,)]
         # Cross-site is refused like every other write.
         assert post(text.encode(), origin="http://evil.example").status_code == 403
+        assert target.query("SELECT COUNT(*) FROM heartbeat") == [(0,)] and api(target, "GET", "/api/holidays").json() == []
     finally:
         target.stop()
 
@@ -131,6 +132,8 @@ def test_the_settings_page_downloads_everything_and_imports_without_javascript(s
         refused = requests.post(target.url + "/settings/import", files={"document": ("attendance.json", document, "application/json")},
                                 headers={"Origin": target.url}, timeout=60)
         assert refused.status_code == 409 and "Nothing was imported" in refused.text and 'id="document-error"' in refused.text
+        assert refused.text.lower().count("nothing was imported") == 1  # said once, not twice
+        assert figures(target) == figures(source)
     finally:
         target.stop()
 
