@@ -1,7 +1,7 @@
 -- lighttpd mod_magnet: what nginx/attendance.conf does before the responder sees a
 -- request. /api/heartbeat needs "Authorization: Bearer <token>", compared exactly and
 -- case-sensitively; a body declared over 2 MiB (512 MiB for an import) is refused. Both answer in the API's
--- JSON error shape. The token lives in attendance-token.lua (generated, never in git).
+-- JSON error shape. The tokens live in lighttpd-token.lua (generated, never in git).
 local r = lighty.r
 local limit = 2 * 1024 * 1024
 
@@ -36,8 +36,12 @@ elseif length > limit then
   return refuse(413, "request body is larger than 2 MiB")
 end
 if path == "/api/heartbeat" or raw == "/api/heartbeat" then
-  local token = dofile("/etc/lighttpd/attendance-token.lua")
-  if r.req_header["Authorization"] ~= "Bearer " .. token then
+  -- Each person's token and name (generated from the people registry, read on every
+  -- heartbeat, so a new person's token works at once).
+  local tokens = dofile("/etc/attendance/lighttpd-token.lua")
+  local given = r.req_header["Authorization"] or ""
+  local token = given:match("^Bearer (.+)$")
+  if token == nil or tokens[token] == nil then
     return refuse(401, "missing or wrong bearer token", { ["WWW-Authenticate"] = "Bearer" })
   end
 end

@@ -80,6 +80,16 @@ extension AppDatabase {
 
     /// Closes the connections, folding the write-ahead log into the file: a copy is then
     /// one self-contained file.
+    /// Closes the connections; the value is unusable afterwards.
+    public func close() throws { try writer.close() }
+
+    /// Folds the write-ahead log of the database file at `path` into it, then closes.
+    static func checkpointAndClose(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+    }
+
     func closeCopy() throws {
         try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
         try writer.close()
@@ -170,11 +180,14 @@ public enum Backup {
         for leftover in [path, path + "-journal", path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: leftover) }
     }
 
-    static func fileName(_ date: Date) -> String {
+    static func fileName(_ date: Date) -> String { "attendance-\(stamp(date)).sqlite" }
+
+    /// `YYYYMMDD-HHMMSSZ` of `date` in UTC.
+    static func stamp(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "attendance-%04d%02d%02d-%02d%02d%02dZ.sqlite", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        return String(format: "%04d%02d%02d-%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
     /// One consistent copy of `database` as it was when the copy began, 0600: SQLite's

@@ -31,7 +31,11 @@ public struct AppConfig: Sendable {
 /// The web application: routes a `Request` to its handler and turns every outcome,
 /// errors included, into a `Response`. Knows nothing of FastCGI.
 public struct App: Sendable {
+    /// The database the server was started on: the one person's, or (with a people
+    /// registry) the first person's.
     public let database: AppDatabase
+    /// The people kept here, when the server has a registry (`person add`).
+    public let people: PeopleDirectory?
     public let config: AppConfig
     /// The HTML pages; nil serves the API alone (pages then answer 500).
     let pages: Pages?
@@ -42,8 +46,9 @@ public struct App: Sendable {
 
     let faultLog = FaultLog()
 
-    public init(database: AppDatabase, config: AppConfig, pages: Pages? = nil, log: Log = .standardError) {
+    public init(database: AppDatabase, people: PeopleDirectory? = nil, config: AppConfig, pages: Pages? = nil, log: Log = .standardError) {
         self.database = database
+        self.people = people
         self.config = config
         self.pages = pages
         self.log = log
@@ -67,19 +72,23 @@ public struct App: Sendable {
     }
 
     func route(_ request: Request, retried: Bool = false) -> Response {
-        if let trouble = database.probe(now: config.now()) { log(trouble.said) }
-        if database.damage != nil { return damagedResponse(for: request) }
+        var database = self.database
         do {
             try CrossSite.check(request, allowedHosts: config.allowedHosts)
             let match = Router.match(request)
             // Only a route with its own token goes without a login; an unknown path tells
             // nobody from elsewhere whether it exists.
-            if case let .route(route, _) = match, route.access == .token {} else {
-                try LoginRequirement.check(request, allowWithoutLogin: config.allowWithoutLogin)
-            }
+            var route: Router.Route?
+            if case let .route(found, _) = match { route = found }
+            let whose = try Whose.resolve(request, route: route, app: self)
+            database = whose.database
+            if let trouble = database.probe(now: config.now()) { log(trouble.said) }
+            if database.damage != nil { return damagedResponse(for: request) }
             switch match {
             case let .route(route, parameters):
-                return try route.handler(RequestContext(app: self, request: request, parameters: parameters))
+                let response = try route.handler(RequestContext(app: self, request: request, parameters: parameters, whose: whose))
+                guard whose.readOnly, let name = whose.person?.name else { return response }
+                return Pages.keepingPerson(response, name)
             case let .otherMethods(allowed):
                 throw HTTPError(405, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))",
                                 headers: ["Allow": allowed.joined(separator: ", ")])

@@ -10,18 +10,22 @@ final class RequestContext {
     let app: App
     let request: Request
     let parameters: Parameters
+    /// Whose time this is: the person and their database (SPEC rule 13).
+    let whose: Whose
     /// Seconds since the epoch, taken once when the request arrived.
     let now: Int64
     private var loadedSettings: Settings?
 
-    init(app: App, request: Request, parameters: Parameters = Parameters([:])) {
+    init(app: App, request: Request, parameters: Parameters = Parameters([:]), whose: Whose? = nil) {
         self.app = app
         self.request = request
         self.parameters = parameters
+        self.whose = whose ?? Whose(person: nil, database: app.database, readOnly: false, seesEveryone: false)
         now = app.config.now()
     }
 
-    var database: AppDatabase { app.database }
+    /// The person's own database: the only one a handler reaches.
+    var database: AppDatabase { whose.database }
     var config: AppConfig { app.config }
     /// The current UTC minute.
     var nowMinute: Int64 { now >= 0 ? now / 60 : (now - 59) / 60 }
@@ -48,11 +52,18 @@ final class RequestContext {
         try database.ledger(from: from, to: to, nowMinute: nowMinute)
     }
 
-    func requirePages() throws -> Pages { try app.requirePages() }
+    /// The pages, dressed for who is looking: an admin's "People" link, and while an
+    /// admin looks at someone else's time, a read-only banner and links that stay on it.
+    func requirePages() throws -> Pages {
+        var pages = try app.requirePages()
+        pages.chrome = Pages.Chrome(people: whose.seesEveryone, viewing: whose.readOnly ? whose.person?.name : nil)
+        return pages
+    }
 
     /// Applies a change through storage's one write path, at this request's moment.
     @discardableResult
     func apply<C: Change>(_ change: C) throws -> C.Outcome {
+        guard !whose.readOnly else { throw HTTPError(403, "this time is read-only to an admin: nothing was changed") }
         defer { settingsChanged() }
         return try database.apply(change, at: now)
     }

@@ -120,6 +120,7 @@ enum Router {
         Route("POST", "/settings/import/csv", largeBody: true, SettingsPage.importCSV),
         Route("POST", "/settings/bookings", SettingsPage.addBooking),
         Route("POST", "/settings/bookings/delete", SettingsPage.removeBooking),
+        Route("GET", "/people", PeoplePage.get),
         Route("GET", "/corrections", CorrectionsPage.get),
         Route("POST", "/corrections", CorrectionsPage.post),
         Route("POST", "/corrections/delete", CorrectionsPage.remove),

@@ -13,7 +13,8 @@ struct AttendanceFCGI: ParsableCommand {
         commandName: "attendance-fcgi",
         abstract: "Attendance FastCGI responder: stores heartbeats and serves the API and pages.",
         version: "0.2.0",
-        subcommands: [Serve.self, Migrate.self, RebuildCache.self, Verify.self, BackupCommand.self, RestoreCommand.self],
+        subcommands: [Serve.self, Migrate.self, RebuildCache.self, Verify.self, BackupCommand.self, RestoreCommand.self,
+                      PersonCommand.self, WebConfig.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -93,13 +94,16 @@ struct Serve: ParsableCommand {
             let fromEnvironment = (ProcessInfo.processInfo.environment["ALLOWED_HOSTS"] ?? "").split(separator: ",").map(String.init)
             let hosts = AppConfig.localHosts.union(allowedHosts + fromEnvironment)
             let pages = try Pages(directory: templates)
-            let app = App(database: database, config: AppConfig(bearerToken: token, allowedHosts: hosts, allowWithoutLogin: allowWithoutLogin), pages: pages, log: log)
+            // The people registry beside the database (made by web-config or person add,
+            // perhaps while serving): read again within a second of any change.
+            let people = try PeopleDirectory(registry: PeopleRegistry(database: storage.database), fresh: storage.fresh, pinned: database)
+            let app = App(database: database, people: people, config: AppConfig(bearerToken: token, allowedHosts: hosts, allowWithoutLogin: allowWithoutLogin), pages: pages, log: log)
             let address = listen.flatMap(ListenAddress.init) ?? .inherited
             let socket = try FastCGIServer.listen(on: address)
             if database.isReadOnly {
                 log("the database \(storage.database) cannot be written: serving reads; writes answer 503 until it can be")
             }
-            log("listening (\(listen ?? "fd 0")), \(threads) accept and \(pageThreads) page threads, database \(storage.database), token check \(token?.isEmpty == false ? "on" : "off")")
+            log("listening (\(listen ?? "fd 0")), \(threads) accept and \(pageThreads) page threads, database \(storage.database), token check \(people.count > 0 ? "on (\(people.count) \(people.count == 1 ? "person" : "people"))" : token?.isEmpty == false ? "on" : "off")")
             let databaseFolder = (storage.database as NSString).deletingLastPathComponent
             let largeBodies = LargeBodies(claims: App.hasLargeBody, limit: App.largeBodyLimit, tooLarge: App.largeTooLarge,
                                           cannotKeep: App.uploadCannotKeep, directory: uploadDir ?? (databaseFolder.isEmpty ? "." : databaseFolder))

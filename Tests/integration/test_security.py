@@ -38,8 +38,11 @@ def test_private_files_are_out_of_other_users_reach(stack):
     assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(data / "run").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(data / "run/attendance.sock").st_mode) == 0o660
-    for name in ("attendance.sqlite", "run/token.conf"):
+    for name in ("attendance.sqlite", "attendance.people.sqlite"):
         assert stat.S_IMODE(os.stat(data / name).st_mode) & 0o077 == 0, name
+    # The web server's token maps: its group may read them (the package's www-data), nobody else.
+    for name in ("nginx-token.conf", "lighttpd-token.lua", "nginx-login.conf", "lighttpd-login.conf"):
+        assert stat.S_IMODE(os.stat(data / "run" / name).st_mode) == 0o640, name
 
 
 def test_generated_token_file_is_0600(tmp_path):

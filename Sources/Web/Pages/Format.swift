@@ -1,8 +1,8 @@
 /// How durations look on the pages and how people may type them.
 enum Format {
     /// "1 entry", "3 entries", "0 heartbeats".
-    static func count(_ count: Int, _ singular: String) -> String {
-        let plural = singular.hasSuffix("y") ? singular.dropLast() + "ies" : singular + "s"
+    static func count(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+        let plural = plural ?? (singular.hasSuffix("y") ? singular.dropLast() + "ies" : singular + "s")
         return "\(count) \(count == 1 ? singular : String(plural))"
     }
 

@@ -6,6 +6,16 @@ import Mustache
 /// template rendered from its own view model, then placed in `layout`.
 public struct Pages: Sendable {
     let library: MustacheLibrary
+    /// Who is looking, for the navigation and the banner (set per request).
+    var chrome = Chrome()
+
+    /// What the pages around a page's own content show for who is looking.
+    struct Chrome: Sendable {
+        /// An admin on a server of several people: the navigation gains "People".
+        var people = false
+        /// An admin looking at this person's time, read-only.
+        var viewing: String?
+    }
 
     /// Loads every `*.mustache` file of `directory`.
     public init(directory: String) throws {
@@ -28,6 +38,8 @@ public struct Pages: Sendable {
         let script: Bool
         /// Chart.js, for the pages that draw charts.
         let charts: Bool
+        /// Whose time an admin is looking at, read-only.
+        let viewing: String?
     }
 
     struct NavItem {
@@ -43,10 +55,50 @@ public struct Pages: Sendable {
     func render(_ template: String, _ model: Any, title: String, path: String, status: Int = 200,
                 script: Bool = false, charts: Bool = false) -> Response {
         let body = library.render(model, withTemplate: template) ?? ""
-        let nav = Self.navigation.map { NavItem(href: $0.0, label: $0.1, current: $0.0 == path) }
-        let page = library.render(Layout(title: title, body: body, nav: nav, script: script, charts: charts), withTemplate: "layout") ?? body
+        let items = Self.navigation + (chrome.people ? [("/people", "People")] : [])
+        let nav = items.map { NavItem(href: $0.0, label: $0.1, current: $0.0 == path) }
+        var page = library.render(Layout(title: title, body: body, nav: nav, script: script, charts: charts, viewing: chrome.viewing),
+                                  withTemplate: "layout") ?? body
+        if let viewing = chrome.viewing { page = Self.linksKeeping(page, viewing) }
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
                         body: Array(page.utf8))
+    }
+
+    /// Every link and form of `html` to one of this server's pages, with `person=NAME`
+    /// added: an admin looking at someone's time stays on it, and a form they send is
+    /// refused (403) rather than changing their own.
+    static func linksKeeping(_ html: String, _ name: String) -> String {
+        var result = ""
+        var rest = Substring(html)
+        while let found = rest.range(of: "=\"/") {
+            let attribute = rest[..<found.lowerBound].suffix(6)
+            result += rest[..<found.upperBound]
+            rest = rest[found.upperBound...]
+            guard attribute.hasSuffix("href") || attribute.hasSuffix("action"), !rest.hasPrefix("static/"), !rest.hasPrefix("/"),
+                  let end = rest.firstIndex(of: "\"") else { continue }
+            result += withPerson(String(rest[..<end]), name)
+            rest = rest[end...]
+        }
+        return result + rest
+    }
+
+    /// `target` (a path with its query and fragment) with `person=NAME` in its query.
+    static func withPerson(_ target: String, _ name: String) -> String {
+        let fragmentStart = target.firstIndex(of: "#") ?? target.endIndex
+        let beforeFragment = target[..<fragmentStart]
+        let separator = beforeFragment.contains("?") ? "&amp;" : "?"
+        return beforeFragment + separator + "\(Whose.parameter)=\(name)" + target[fragmentStart...]
+    }
+
+    /// An answer to an admin looking at `name`'s time: a redirect stays on it.
+    static func keepingPerson(_ response: Response, _ name: String) -> Response {
+        guard (300..<400).contains(response.status) else { return response }
+        var response = response
+        response.headers = response.headers.map { header in
+            guard header.0 == "Location", header.1.hasPrefix("/") else { return header }
+            return (header.0, withPerson(header.1, name).replacingOccurrences(of: "&amp;", with: "&"))
+        }
+        return response
     }
 
     /// The friendly error page; says what went wrong in words, never how.
