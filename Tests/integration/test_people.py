@@ -1,0 +1,169 @@
+"""Several people on one server (SPEC rule 13), through nginx and lighttpd: each with their
+own token, login and figures; the admin's read-only views; a single-person server as before."""
+import json
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import TOKEN, Stack
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORDS = {"owner": "owner pass", "anna": "anna pass", "mallory": "mallory pass"}
+
+
+def person(stack, *args):
+    """attendance-fcgi person … on the stack's database; its stdout."""
+    done = subprocess.run([stack.binary, "person", *args, "--database", str(stack.database)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def get(stack, path, login=None, **kwargs):
+    auth = (login, PASSWORDS[login]) if login else None
+    return requests.get(stack.url + path, auth=auth, timeout=10, **kwargs)
+
+
+def send(stack, method, path, body, login):
+    return requests.request(method, stack.url + path, json=body, auth=(login, PASSWORDS[login]), timeout=10)
+
+
+def beat(stack, token, when, host="laptop"):
+    return requests.post(stack.url + "/api/heartbeat", json={"timestamp": when, "host": host},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def until(check, seconds=5.0):
+    """How long `check()` took to become true (at most `seconds`, else the test fails)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < seconds, f"not within {seconds} s"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def logins(tmp_path):
+    path = tmp_path / "htpasswd"
+    for index, (name, password) in enumerate(PASSWORDS.items()):
+        subprocess.run(["htpasswd", "-bB" + ("c" if index == 0 else ""), str(path), name, password], check=True, capture_output=True)
+    return path
+
+
+def figures(stack, login=None):
+    """Every figure the v1 fixture was checked by (its paths), as served."""
+    paths = json.loads((FIXTURES / "v1-figures.json").read_text()).keys()
+    return {path: get(stack, path, login).json() for path in paths}
+
+
+@pytest.mark.parametrize("web_server", ["nginx", "lighttpd"])
+def test_two_people_each_with_their_own_token_login_and_figures(tmp_path, logins, web_server):
+    database = tmp_path / "old.sqlite"
+    with sqlite3.connect(database) as db:
+        db.executescript((FIXTURES / "v1-database.sql").read_text())
+    stack = Stack(web_server=web_server, database=database, env={"HTPASSWD": str(logins)})
+    try:
+        # One person: as before, no login on loopback, the token it was started with.
+        base = get(stack, "/api/days/2025-03-03").json()["recorded"]
+        assert beat(stack, TOKEN, "2025-03-03T02:00:00Z").status_code == 200
+        assert get(stack, "/api/days/2025-03-03").json()["recorded"] == base + 1
+        before = figures(stack)
+        before_days = get(stack, "/api/days?from=2025-02-01&to=2025-03-31").json()
+        registry = stack.data_dir / "attendance.people.sqlite"
+        assert registry.exists() and (registry.stat().st_mode & 0o077) == 0
+
+        out = person(stack, "add", "anna").strip().splitlines()
+        anna_token = out[-1]
+        assert len(anna_token) == 32 and "htpasswd" in "\n".join(out)
+        # A person added while serving sends within 5 seconds (nginx reloaded, lighttpd reads the map per request).
+        until(lambda: beat(stack, anna_token, "2025-03-03T09:00:00Z", "annas-laptop").status_code == 200)
+
+        # Two people: every page needs a login, loopback included; a login that names nobody is refused.
+        # (The web server asks for logins on loopback once it has reloaded its login rules.)
+        until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
+        assert get(stack, "/api/settings").status_code == 401
+        assert get(stack, "/dashboard").status_code == 401
+        refused = get(stack, "/api/settings", "mallory")
+        assert refused.status_code == 403 and "names no person" in refused.json()["error"]
+        assert requests.get(stack.url + "/api/settings", auth=("anna", "wrong"), timeout=10).status_code == 401
+
+        # The first person is owner, an admin, with every figure and the token unchanged.
+        assert figures(stack, "owner") == before
+        assert get(stack, "/api/days?from=2025-02-01&to=2025-03-31", "owner").json() == before_days
+        assert beat(stack, TOKEN, "2025-03-03T02:01:00Z").status_code == 200
+        owner_day = get(stack, "/api/days/2025-03-03", "owner").json()
+        anna_day = get(stack, "/api/days/2025-03-03", "anna").json()
+        assert owner_day["recorded"] == base + 2
+        assert anna_day["recorded"] == 1 and anna_day["sessions"][0]["start"].startswith("2025-03-03T")
+
+        # Her own holidays and signed months; his stay his.
+        assert send(stack, "POST", "/api/settings", {"period_start": "2025-01-01", "timezone": "Europe/Berlin"}, "anna").status_code == 200
+        assert send(stack, "POST", "/api/holidays", {"date": "2025-03-04", "name": "Annas holiday"}, "anna").status_code == 201
+        assert send(stack, "POST", "/api/months/2025-01/sign", None, "anna").status_code == 201
+        assert "Annas holiday" not in get(stack, "/api/holidays", "owner").text
+        assert [m["month"] for m in get(stack, "/api/months?year=2025", "anna").json() if m["signed"]] == ["2025-01"]
+        assert not any(m["signed"] for m in get(stack, "/api/months?year=2025", "owner").json())
+        assert get(stack, "/api/days/2025-03-04", "anna").json()["holiday"] == "Annas holiday"
+        assert get(stack, "/api/days/2025-03-04", "owner").json()["holiday"] is None
+
+        # The admin reads her pages and overview, read-only; she has no overview and cannot name him.
+        page = get(stack, "/report?month=2025-03&person=anna", "owner")
+        assert page.status_code == 200 and "Annas holiday" in page.text and "read-only" in page.text
+        write = requests.post(stack.url + "/api/holidays?person=anna", json={"date": "2025-03-05", "name": "x"},
+                              auth=("owner", PASSWORDS["owner"]), timeout=10)
+        assert write.status_code == 403
+        assert len(get(stack, "/api/holidays?person=anna", "owner").json()) == 1
+        overview = get(stack, "/people", "owner")
+        assert overview.status_code == 200 and 'data-person="anna"' in overview.text and 'data-person="owner"' in overview.text
+        assert get(stack, "/people", "anna").status_code == 403
+        assert get(stack, "/api/settings?person=owner", "anna").status_code == 403
+
+        # A new token: the old one is refused within 5 seconds, by the web server too.
+        renewed = person(stack, "token", "anna").strip().splitlines()[-1]
+        until(lambda: beat(stack, anna_token, "2025-03-03T09:00:00Z").status_code == 401)  # (a minute she has)
+        until(lambda: beat(stack, renewed, "2025-03-03T09:02:00Z").status_code == 200)
+        assert get(stack, "/api/days/2025-03-03", "anna").json()["recorded"] == 2
+
+        # Removed: token and login refused, data kept aside; one person again works as before.
+        assert "kept aside" in person(stack, "remove", "anna")
+        until(lambda: beat(stack, renewed, "2025-03-03T09:03:00Z").status_code == 401)
+        kept = list((stack.data_dir / "attendance.people/removed").glob("anna-*.sqlite"))
+        assert len(kept) == 1
+        until(lambda: get(stack, "/api/settings").status_code == 200)
+        assert get(stack, "/api/days/2025-03-03").json()["recorded"] == base + 2
+        log = (stack.data_dir / "responder.log").read_text()
+        assert "500" not in log.replace("v1-", "")
+    finally:
+        stack.stop()
+
+
+def test_wrong_passwords_are_slowed_down_but_not_a_logged_in_person_nor_heartbeats(tmp_path, logins):
+    stack = Stack(env={"HTPASSWD": str(logins)})
+    try:
+        token = person(stack, "add", "anna").strip().splitlines()[-1]
+        until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
+        # A person reading pages at a person's pace (and faster) is never held up.
+        with requests.Session() as session:
+            session.auth = ("anna", PASSWORDS["anna"])
+            for _ in range(30):
+                assert session.get(stack.url + "/dashboard", timeout=10).status_code == 200
+        time.sleep(8)  # the burst refills
+        statuses = []
+        with requests.Session() as session:
+            for n in range(300):
+                statuses.append(session.get(stack.url + "/api/settings", auth=("anna", f"guess {n}"), timeout=10).status_code)
+                if n % 50 == 0:
+                    assert beat(stack, token, f"2025-03-03T10:{n // 50:02d}:00Z").status_code == 200
+        assert set(statuses) <= {401, 429}
+        # At most the burst and 5 a second get to try a password.
+        assert statuses.count(401) < 40 + 5 * 20, statuses.count(401)
+        assert statuses.count(429) > 150
+        limited = requests.get(stack.url + "/api/settings", auth=("anna", "guess"), timeout=10)
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+        assert "too many" in limited.json()["error"]
+    finally:
+        stack.stop()
