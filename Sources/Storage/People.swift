@@ -109,13 +109,13 @@ public struct PeopleRegistry: Sendable {
 
     /// A connection to the registry (created with its schema when `create`), closed when
     /// the returned queue goes.
-    func queue(create: Bool) throws -> DatabaseQueue {
+    func queue(create: Bool, reading: Bool = false) throws -> DatabaseQueue {
         guard create || exists else { throw PeopleRefusal("no people registry at \(path)") }
         // The tokens and the databases are the responder's alone.
         umask(0o077)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        configuration.readonly = !create && access(path, W_OK) != 0
+        configuration.readonly = reading || (!create && access(path, W_OK) != 0)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         if !configuration.readonly {
             // Every commit rewrites the file itself (no -wal beside it), so a stat tells a
@@ -131,7 +131,7 @@ public struct PeopleRegistry: Sendable {
     /// Everyone, by name.
     public func people() throws -> [Person] {
         guard exists else { return [] }
-        return try queue(create: false).read(Self.people)
+        return try queue(create: false, reading: true).read(Self.people)
     }
 
     static func people(_ db: Database) throws -> [Person] {
@@ -144,7 +144,7 @@ public struct PeopleRegistry: Sendable {
     /// was made; nil before.
     public func webFolder() throws -> String? {
         guard exists else { return nil }
-        return try queue(create: false).read { db in
+        return try queue(create: false, reading: true).read { db in
             try String.fetchOne(db, sql: "SELECT value FROM registry_setting WHERE key = 'web_folder'")
         }
     }

@@ -81,7 +81,7 @@ public enum WebServerFiles {
 
     /// `text` into `path` through a temporary file renamed over it, 0640; as root, owned
     /// like the file it replaces, or (a new file) like `groupFrom`.
-    static func replace(_ path: String, with text: String, groupFrom: String) throws {
+    public static func replace(_ path: String, with text: String, groupFrom: String) throws {
         let temporary = path + ".new"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw PeopleRefusal("cannot write \(temporary): \(String(cString: strerror(errno)))") }

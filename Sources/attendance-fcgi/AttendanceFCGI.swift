@@ -194,6 +194,9 @@ struct BackupCommand: ParsableCommand {
     @Option(help: "How many backups to keep, newest first.")
     var keep: Int = 14
 
+    @Option(help: "On a server of several people: back up this person only (by default everyone: the first person's database into --to, each other's into --to/NAME).")
+    var person: String?
+
     @OptionGroup var storage: DatabaseOptions
 
     func validate() throws {
@@ -203,15 +206,41 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         // Serving comes first: the copy and its checks take what CPU is left over.
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        let started = Date()
-        do {
-            let result = try Backup.run(database: storage.database, to: to, keep: keep)
-            let size = ByteCountFormatter.string(fromByteCount: result.bytes, countStyle: .file)
-            print("backup \(result.file): \(size), \(result.report.heartbeats) heartbeats, \(result.report.signedMonths) signed months verified, "
-                  + "checked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
-                  + "\(Backup.backups(in: to).count) kept\(result.removed.isEmpty ? "" : ", \(result.removed.count) older removed")")
-        } catch {
-            throw failed("backup", error)
+        var failure: ExitCode?
+        for (name, database, folder) in try storage.eachPerson(person, folder: to) {
+            let started = Date()
+            do {
+                let result = try Backup.run(database: database, to: folder, keep: keep)
+                let size = ByteCountFormatter.string(fromByteCount: result.bytes, countStyle: .file)
+                print("\(name.map { "\($0): " } ?? "")backup \(result.file): \(size), \(result.report.heartbeats) heartbeats, "
+                      + "\(result.report.signedMonths) signed months verified, "
+                      + "checked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
+                      + "\(Backup.backups(in: folder).count) kept\(result.removed.isEmpty ? "" : ", \(result.removed.count) older removed")")
+            } catch {
+                // The others are still backed up; the status says the first failure.
+                if let name { print("\(name): ", terminator: "") }
+                let status = failed("backup", error)
+                failure = failure ?? status
+            }
+        }
+        if let failure { throw failure }
+    }
+}
+
+extension DatabaseOptions {
+    /// The databases a command works on, each with the person's name (nil on a server of
+    /// one person) and `folder`, or `folder/NAME` for everyone but the first person.
+    func eachPerson(_ only: String?, folder: String) throws -> [(name: String?, database: String, folder: String)] {
+        let registry = PeopleRegistry(database: database)
+        let people = try registry.people()
+        guard people.count > 1 || only != nil else { return [(nil, database, folder)] }
+        let first = URL(fileURLWithPath: database).standardizedFileURL.path
+        let chosen = people.filter { only == nil || $0.name == only }
+        guard !chosen.isEmpty else { throw ValidationError("there is no person \(only ?? "") (attendance-fcgi person list)") }
+        return chosen.map { person in
+            let path = registry.databasePath(of: person)
+            let isFirst = URL(fileURLWithPath: path).standardizedFileURL.path == first
+            return (person.name, path, isFirst ? folder : folder + "/" + person.name)
         }
     }
 }
@@ -232,12 +261,16 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: "The backup to restore.")
     var file: String
 
+    @Option(help: "On a server of several people: whose database it goes back into (default: the first person's, --database).")
+    var person: String?
+
     @OptionGroup var storage: DatabaseOptions
 
     func run() throws {
+        let into = try person.map { try storage.eachPerson($0, folder: "")[0].database } ?? storage.database
         do {
-            let result = try Restore.run(file, into: storage.database)
-            print("restored \(file) into \(storage.database): \(result.restored.heartbeats) heartbeats, \(result.restored.entries) entries, "
+            let result = try Restore.run(file, into: into)
+            print("restored \(file) into \(into): \(result.restored.heartbeats) heartbeats, \(result.restored.entries) entries, "
                   + "\(result.restored.signedMonths) signed months verified; kept \(result.keptHeartbeats) heartbeats the live database "
                   + "received after the backup\(result.damagedKeptAt.map { "; the damaged database is kept as \($0)" } ?? "")")
         } catch {

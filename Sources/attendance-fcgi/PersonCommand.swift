@@ -84,6 +84,14 @@ struct PersonCommand: ParsableCommand {
                 if !registry.exists { try setUpFirst(registry, webFolder: folder(of: storage.database), storage: storage) }
                 let person = try registry.newToken(for: name)
                 try rewriteWebFiles(registry)
+                // A one-person server is given its token at start (the package: the token
+                // file of the web folder): that file says the new one too.
+                if try registry.people().count == 1, let folder = try registry.webFolder(),
+                   FileManager.default.fileExists(atPath: folder + "/token") {
+                    try WebServerFiles.replace(folder + "/token", with: person.token + "\n", groupFrom: folder + "/token")
+                } else if try registry.people().count == 1 {
+                    print("note: a one-person server takes its token from BEARER_TOKEN (make run: the token file of its data folder) at each start; put the new one there too")
+                }
                 print("a new heartbeat token for \(person.name); the old one is refused once nginx has reloaded (seconds) — give this one to their agent (attendance-agent setup)")
                 print(person.token)
             }

@@ -167,3 +167,41 @@ def test_wrong_passwords_are_slowed_down_but_not_a_logged_in_person_nor_heartbea
         assert "too many" in limited.json()["error"]
     finally:
         stack.stop()
+
+
+def test_backup_restore_and_export_work_per_person(tmp_path, logins):
+    stack = Stack(env={"HTPASSWD": str(logins)})
+    try:
+        token = person(stack, "add", "anna").strip().splitlines()[-1]
+        until(lambda: beat(stack, token, "2025-05-05T07:00:00Z", "annas").status_code == 200)
+        assert beat(stack, TOKEN, "2025-05-05T08:00:00Z", "owners").status_code == 200
+        until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
+        # Each person's export is their own.
+        anna = get(stack, "/api/export", "anna").json()
+        owner = get(stack, "/api/export", "owner").json()
+        assert [h[1] for h in anna["heartbeats"]] == ["annas"]
+        assert [h[1] for h in owner["heartbeats"]] == ["owners"]
+        # One backup run: the first person's into the folder, each other's into a folder of their own.
+        backups = tmp_path / "backups"
+        done = subprocess.run([stack.binary, "backup", "--database", str(stack.database), "--to", str(backups)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout
+        assert done.stdout.count("backup ") == 2 and "anna: backup" in done.stdout and "owner: backup" in done.stdout
+        [first] = backups.glob("attendance-*.sqlite")
+        [annas] = (backups / "anna").glob("attendance-*.sqlite")
+        with sqlite3.connect(annas) as db:
+            assert db.execute("SELECT host FROM heartbeat").fetchall() == [("annas",)]
+        with sqlite3.connect(first) as db:
+            assert db.execute("SELECT host FROM heartbeat").fetchall() == [("owners",)]
+        # Her backup back into her database: her later heartbeat is kept, his time untouched.
+        until(lambda: beat(stack, token, "2025-05-05T07:01:00Z", "annas").status_code == 200)
+        assert send(stack, "POST", "/api/holidays", {"date": "2025-05-06", "name": "after the backup"}, "anna").status_code == 201
+        done = subprocess.run([stack.binary, "restore", str(annas), "--person", "anna", "--database", str(stack.database)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout
+        assert "attendance.people/anna.sqlite" in done.stdout
+        until(lambda: get(stack, "/api/holidays", "anna").json() == [])
+        assert get(stack, "/api/days/2025-05-05", "anna").json()["recorded"] == 2
+        assert get(stack, "/api/days/2025-05-05", "owner").json()["recorded"] == 1
+    finally:
+        stack.stop()

@@ -417,6 +417,44 @@ def test_under_systemd_the_readme_commands_serve_through_socket_activation(boote
     assert "listening (fd 0)" in booted.sh("journalctl -u attendance-fcgi --no-pager").stdout
 
 
+def test_under_systemd_a_person_added_sends_through_the_shipped_site_within_5_seconds(booted):
+    assert booted.unit("attendance-web.path", "UnitFileState") == "enabled"
+    assert booted.unit("attendance-web.path", "ActiveState") == "active"
+    owner_token = booted.file("/etc/attendance/token").read_text().strip()
+    # The README's commands, as root: a person, their login.
+    done = booted.sh("attendance-fcgi person add anna --database /var/lib/attendance/attendance.sqlite")
+    token = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token), done.stdout
+    added = time.monotonic()
+    booted.sh("htpasswd -bB /etc/attendance/htpasswd anna 'anna pass' 2>/dev/null && "
+              "htpasswd -bB /etc/attendance/htpasswd owner 'owner pass' 2>/dev/null")
+    while booted.heartbeat("http://127.0.0.1:8080", token=token)[0] != 200:
+        assert time.monotonic() - added < 5, booted.sh("journalctl -u attendance-web --no-pager", check=False).stdout
+        time.sleep(0.1)
+    # The responder's user owns what root made; the token maps stay the web server's group's.
+    assert booted.sh("stat -c '%a %U' /var/lib/attendance/attendance.people.sqlite /var/lib/attendance/attendance.people "
+                     "/var/lib/attendance/attendance.people/anna.sqlite").stdout.splitlines() == [
+        "600 attendance", "700 attendance", "600 attendance"]
+    assert booted.sh("stat -c '%a %U %G' /etc/attendance/nginx-token.conf /etc/attendance/nginx-login.conf").stdout.splitlines() == [
+        "640 root www-data", "640 root www-data"]
+    # Two people: a login on loopback too; each sees their own time.
+    assert booted.curl("http://127.0.0.1:8080/api/settings")[0] == 401
+    status, _, body = booted.curl("http://127.0.0.1:8080/api/days?from=2024-03-05&to=2024-03-05", "-u", "anna:anna pass")
+    assert status == 200 and json.loads(body)[0]["recorded"] == 1, body
+    status, _, body = booted.curl("http://127.0.0.1:8080/people", "-u", "owner:owner pass")
+    assert status == 200 and 'data-person="anna"' in body
+    assert booted.heartbeat("http://127.0.0.1:8080", token=owner_token)[0] == 200
+    # Removed again: one person as before, no login on loopback.
+    booted.sh("attendance-fcgi person remove anna --database /var/lib/attendance/attendance.sqlite")
+    removed = time.monotonic()
+    while booted.heartbeat("http://127.0.0.1:8080", token=token)[0] != 401:
+        assert time.monotonic() - removed < 5
+        time.sleep(0.1)
+    while booted.curl("http://127.0.0.1:8080/api/settings")[0] != 200:
+        assert time.monotonic() - removed < 5
+        time.sleep(0.1)
+
+
 def test_under_systemd_the_daily_backup_timer_makes_a_checked_private_backup(booted):
     assert booted.unit("attendance-backup.timer", "UnitFileState") == "enabled"
     assert booted.unit("attendance-backup.timer", "ActiveState") == "active"
