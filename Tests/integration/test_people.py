@@ -205,3 +205,51 @@ def test_backup_restore_and_export_work_per_person(tmp_path, logins):
         assert get(stack, "/api/days/2025-05-05", "owner").json()["recorded"] == 1
     finally:
         stack.stop()
+
+
+def test_the_admin_in_a_browser_reads_the_overview_and_a_person_read_only(tmp_path, logins):
+    from selenium.webdriver.common.by import By
+    from test_pages import make_driver
+    stack = Stack(env={"HTPASSWD": str(logins)})
+    driver = make_driver(False)
+    try:
+        token = person(stack, "add", "anna").strip().splitlines()[-1]
+        until(lambda: beat(stack, token, "2025-05-05T07:00:00Z").status_code == 200)
+        until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
+        assert send(stack, "POST", "/api/settings", {"period_start": "2025-05-01", "timezone": "UTC"}, "anna").status_code == 200
+        base = stack.url.replace("http://", f"http://owner:{PASSWORDS['owner'].replace(' ', '%20')}@")
+        for width in (1280, 390):
+            driver.set_window_size(width, 900)
+            driver.get(base + "/people")
+            rows = driver.find_elements(By.CSS_SELECTOR, "#people tbody tr")
+            assert [row.get_attribute("data-person") for row in rows] == ["anna", "owner"]
+            anna = rows[0]
+            # Her figures as her own dashboard shows them (no JavaScript needed).
+            assert anna.find_element(By.CSS_SELECTOR, "[data-field=heartbeat]").text == "2025-05-05 07:00"
+            assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+            anna.find_element(By.LINK_TEXT, "anna").click()
+            assert driver.current_url.endswith("/dashboard?person=anna")
+            banner = driver.find_element(By.CSS_SELECTOR, ".viewing")
+            assert banner.is_displayed() and "anna" in banner.text and "read-only" in banner.text
+            balance = driver.find_element(By.ID, "balance").text
+            assert balance == anna_balance(stack)
+            # No form that would change her time is shown; the links stay on her time.
+            assert not [form for form in driver.find_elements(By.CSS_SELECTOR, "form[method=post]") if form.is_displayed()]
+            driver.find_element(By.CSS_SELECTOR, "nav a[href^='/corrections']").click()
+            assert "person=anna" in driver.current_url and driver.find_element(By.CSS_SELECTOR, ".viewing").is_displayed()
+            assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+            driver.save_screenshot(str(tmp_path / f"people-{width}.png"))
+        # Her own browser has no overview link.
+        driver.get(stack.url.replace("http://", f"http://anna:{PASSWORDS['anna'].replace(' ', '%20')}@") + "/dashboard")
+        assert not driver.find_elements(By.CSS_SELECTOR, "a[href='/people']")
+        assert not driver.find_elements(By.CSS_SELECTOR, ".viewing")
+    finally:
+        driver.quit()
+        stack.stop()
+
+
+def anna_balance(stack):
+    """Her balance through yesterday, from the API, as the pages write it."""
+    from datetime import date, timedelta
+    minutes = get(stack, f"/api/balance?as_of={date.today() - timedelta(days=1)}", "anna").json()["balance"]
+    return ("+" if minutes > 0 else "\u2212" if minutes < 0 else "") + f"{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
