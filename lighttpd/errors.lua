@@ -38,7 +38,7 @@ end
 local code = status
 if status == 502 or status == 504 then code = 503 end
 r.resp_header["Content-Type"] = "application/json"
-r.resp_header["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+r.resp_header["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 r.resp_header["X-Content-Type-Options"] = "nosniff"
 r.resp_header["X-Frame-Options"] = "DENY"
 r.resp_header["Referrer-Policy"] = "same-origin"

@@ -8,7 +8,7 @@ local limit = 2 * 1024 * 1024
 local function refuse(status, message, extra)
   r.resp_header["Content-Type"] = "application/json"
   r.resp_header["X-Content-Type-Options"] = "nosniff"
-  r.resp_header["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+  r.resp_header["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
   r.resp_header["X-Frame-Options"] = "DENY"
   r.resp_header["Referrer-Policy"] = "same-origin"
   for name, value in pairs(extra or {}) do r.resp_header[name] = value end
