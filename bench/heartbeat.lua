@@ -8,13 +8,17 @@ setup = function(thread)
   threads = threads + 1
 end
 
+-- BENCH_TOKENS (comma-separated) instead of BENCH_TOKEN: each request under the next
+-- token, as that many agents of as many people would send.
 local counter = 0
-local token = os.getenv("BENCH_TOKEN")
+local tokens = {}
+for token in string.gmatch(os.getenv("BENCH_TOKENS") or os.getenv("BENCH_TOKEN") or "", "[^,]+") do tokens[#tokens + 1] = token end
 local base = tonumber(os.getenv("BENCH_START") or "24000000")
 
 request = function()
   counter = counter + 1
   local minute = base + id * 1000000 + counter
+  local token = tokens[(counter + id) % #tokens + 1]
   return wrk.format("POST", "/api/heartbeat",
     { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" },
     '{"timestamp":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", minute * 60) .. '","host":"bench"}')

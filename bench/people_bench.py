@@ -137,7 +137,7 @@ def main():
 
         # 50 agents posting at once (50 connections, each request another person's token) next to the no-op.
         token_list = ",".join(tokens[name] for name in names)
-        ingest = wrk(many.url, "/api/heartbeat", 10, PEOPLE, "people_heartbeat.lua", env={"BENCH_TOKENS": token_list})
+        ingest = wrk(many.url, "/api/heartbeat", 10, PEOPLE, "heartbeat.lua", env={"BENCH_TOKENS": token_list})
         noop = wrk(many.url, "/api/ping", 10, PEOPLE, auth=("p00", PASSWORD))
         assert ingest[2] == 0 and noop[2] == 0, (ingest, noop)
 
