@@ -3,11 +3,18 @@ import Foundation
 
 /// The people a running responder serves, read from the registry and read again at most
 /// once a second when its file changed (a person added, a token renewed, a removal), and
-/// their open databases: the most recently used few stay open, the others are closed.
+/// their open databases. Up to `capacity` stay open — enough for every agent of a small
+/// office to write without opening its database each minute (opening checks the file) —
+/// and the least recently used beyond that are closed; only the `hot` most recently used
+/// keep their reader connections (the pages read, up to 1 MiB each), the others close
+/// them, so memory stays small however many people read their pages. Every open database
+/// keeps its writer (with the few pages heartbeats touch).
 public final class PeopleDirectory: @unchecked Sendable {
     public let registry: PeopleRegistry
     /// How many people's databases stay open at once.
     let capacity: Int
+    /// How many of them keep their reader connections.
+    let hot: Int
     private let fresh: Settings
     private let lock = NSLock()
     private var everyone: [Person] = []
@@ -22,10 +29,11 @@ public final class PeopleDirectory: @unchecked Sendable {
 
     /// Reads the registry of `registry`; `pinned` is the database already opened for the
     /// server's own file, shared rather than opened twice.
-    public init(registry: PeopleRegistry, fresh: Settings, pinned: AppDatabase?, capacity: Int = 8) throws {
+    public init(registry: PeopleRegistry, fresh: Settings, pinned: AppDatabase?, capacity: Int = 100, hot: Int = 8) throws {
         self.registry = registry
         self.fresh = fresh
         self.capacity = capacity
+        self.hot = hot
         self.pinned = pinned.map { (Self.canonical(registry.database), $0) }
         try reload()
     }
@@ -76,6 +84,7 @@ public final class PeopleDirectory: @unchecked Sendable {
             guard let index = open.firstIndex(where: { $0.path == path }) else { return nil }
             let entry = open.remove(at: index)
             open.append(entry)
+            coolDown(from: index)
             return entry.database
         }) { return (database, []) }
         guard FileManager.default.fileExists(atPath: path) else {
@@ -87,8 +96,18 @@ public final class PeopleDirectory: @unchecked Sendable {
             open.append((path, database))
             // Closed when the last request using it is answered.
             if open.count > capacity { open.removeFirst(open.count - capacity) }
+            coolDown(from: 0)
             return (database, said)
         }
+    }
+
+    /// The database that has just left the `hot` most recently used closes its readers
+    /// and its writer's page cache (when the one used was among the cold ones, nothing
+    /// moved in the hot set but the one pushed out of it). Called with the lock held.
+    private func coolDown(from index: Int) {
+        let boundary = open.count - hot - 1
+        guard boundary >= 0, index <= boundary else { return }
+        open[boundary].database.releaseMemoryEventually()
     }
 
     /// How many databases are open besides the pinned one (for tests and the bench).

@@ -47,7 +47,9 @@ func run(_ paths: AgentPaths, _ server: FakeServer, at minute: Int, deadline: In
 
 let unreachable = PostResult.transport(kind: .unreachable, message: "Connection refused")
 
-@Suite struct AgentRunTests {
+// Serialized: a run whose state folder works forgets the process-wide "said once" marker
+// that another test's unwritable-folder runs depend on.
+@Suite(.serialized) struct AgentRunTests {
     @Test func deliveredRunIsSilentAndQueuesNothing() throws {
         let paths = temporaryHome()
         let server = FakeServer([])
