@@ -160,16 +160,25 @@ struct Verify: ParsableCommand {
             chain link, or days shown on the pages that differ from their snapshot, fail here.
             """)
 
+    @Option(help: "On a server of several people: verify this person's months only (by default everyone's).")
+    var person: String?
+
     @OptionGroup var storage: DatabaseOptions
 
     func run() throws {
-        let (checked, failure) = try storage.open().verify()
-        if let failure {
-            print("\(failure.month): FAILED — \(failure.why)")
-            print("\(checked) signed month\(checked == 1 ? "" : "s") before it verified")
-            throw ExitCode.failure
+        var failed = false
+        for (name, database, _) in try storage.eachPerson(person, folder: "") {
+            let prefix = name.map { "\($0): " } ?? ""
+            let (checked, failure) = try AppDatabase.open(path: database, fresh: storage.fresh).verify()
+            if let failure {
+                print("\(prefix)\(failure.month): FAILED — \(failure.why)")
+                print("\(prefix)\(checked) signed month\(checked == 1 ? "" : "s") before it verified")
+                failed = true
+            } else {
+                print("\(prefix)\(checked) signed month\(checked == 1 ? "" : "s") verified: every digest matches its snapshot")
+            }
         }
-        print("\(checked) signed month\(checked == 1 ? "" : "s") verified: every digest matches its snapshot")
+        if failed { throw ExitCode.failure }
     }
 }
 

@@ -204,6 +204,12 @@ def test_backup_restore_and_export_work_per_person(tmp_path, logins):
         assert done.returncode == 0, done.stdout
         assert "attendance.people/anna.sqlite" in done.stdout
         until(lambda: get(stack, "/api/holidays", "anna").json() == [])
+        # Every person's signed months verified by one command, each named.
+        assert send(stack, "POST", "/api/settings", {"period_start": "2025-01-01"}, "anna").status_code == 200
+        assert send(stack, "POST", "/api/months/2025-01/sign", None, "anna").status_code == 201
+        done = subprocess.run([stack.binary, "verify", "--database", str(stack.database)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout
+        assert "anna: 1 signed month verified" in done.stdout and "owner: 0 signed months verified" in done.stdout
         assert get(stack, "/api/days/2025-05-05", "anna").json()["recorded"] == 2
         assert get(stack, "/api/days/2025-05-05", "owner").json()["recorded"] == 1
     finally:
