@@ -20,6 +20,8 @@ public final class PeopleDirectory: @unchecked Sendable {
     private var everyone: [Person] = []
     private var byToken: [String: Person] = [:]
     private var byName: [String: Person] = [:]
+    /// Each person's database path, as compared with the open ones (made once per reading).
+    private var paths: [String: String] = [:]
     private var version: FileVersion?
     private var lastLook: Int64 = .min
     /// Open databases by path, most recently used last.
@@ -69,16 +71,17 @@ public final class PeopleDirectory: @unchecked Sendable {
             byToken = Dictionary(people.map { ($0.token, $0) }, uniquingKeysWith: { first, _ in first })
             byName = Dictionary(people.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             version = seen
+            paths = Dictionary(people.map { ($0.name, Self.canonical(registry.databasePath(of: $0))) }, uniquingKeysWith: { first, _ in first })
             // A removed person's database is closed.
-            let paths = Set(people.map { Self.canonical(registry.databasePath(of: $0)) })
-            open.removeAll { !paths.contains($0.path) }
+            let kept = Set(paths.values)
+            open.removeAll { !kept.contains($0.path) }
         }
     }
 
     /// The person's database, opened (and checked, as at start) when it is not open yet.
     /// Returns what to log of opening it.
     public func database(of person: Person) throws -> (AppDatabase, [String]) {
-        let path = Self.canonical(registry.databasePath(of: person))
+        let path = lock.withLock { paths[person.name] } ?? Self.canonical(registry.databasePath(of: person))
         if let pinned, pinned.path == path { return (pinned.database, []) }
         if let database: AppDatabase = lock.withLock({
             guard let index = open.firstIndex(where: { $0.path == path }) else { return nil }

@@ -37,6 +37,13 @@ def beat(stack, token, when, host="laptop"):
                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
+def reloaded(stack, times=1):
+    """Waits until scripts/serve has reloaded the web server `times` times for a change of
+    the people, then a moment for the old workers to finish what they were answering."""
+    until(lambda: (stack.data_dir / "serve.out").read_text().count("the people changed") >= times)
+    time.sleep(1)
+
+
 def until(check, seconds=5.0):
     """How long `check()` took to become true (at most `seconds`, else the test fails)."""
     started = time.monotonic()
@@ -81,6 +88,7 @@ def test_two_people_each_with_their_own_token_login_and_figures(tmp_path, logins
         assert len(anna_token) == 32 and "htpasswd" in "\n".join(out)
         # A person added while serving sends within 5 seconds (nginx reloaded, lighttpd reads the map per request).
         until(lambda: beat(stack, anna_token, "2025-03-03T09:00:00Z", "annas-laptop").status_code == 200)
+        reloaded(stack)
 
         # Two people: every page needs a login, loopback included; a login that names nobody is refused.
         # (The web server asks for logins on loopback once it has reloaded its login rules.)
@@ -146,6 +154,7 @@ def test_password_guessing_is_slowed_down_but_not_a_person_reading_pages_nor_hea
     stack = Stack(env={"HTPASSWD": str(logins), "LISTEN": machine_address()}, auth=("owner", PASSWORDS["owner"]))
     try:
         token = person(stack, "add", "anna").strip().splitlines()[-1]
+        reloaded(stack)
         until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
         # A person reading pages — quickly, with their static files — is never held up.
         with requests.Session() as session:
@@ -177,6 +186,7 @@ def test_backup_restore_and_export_work_per_person(tmp_path, logins):
     try:
         token = person(stack, "add", "anna").strip().splitlines()[-1]
         until(lambda: beat(stack, token, "2025-05-05T07:00:00Z", "annas").status_code == 200)
+        reloaded(stack)
         assert beat(stack, TOKEN, "2025-05-05T08:00:00Z", "owners").status_code == 200
         until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
         # Each person's export is their own.
@@ -224,6 +234,7 @@ def test_the_admin_in_a_browser_reads_the_overview_and_a_person_read_only(tmp_pa
     try:
         token = person(stack, "add", "anna").strip().splitlines()[-1]
         until(lambda: beat(stack, token, "2025-05-05T07:00:00Z").status_code == 200)
+        reloaded(stack)
         until(lambda: get(stack, "/api/settings", "mallory").status_code == 403)
         assert send(stack, "POST", "/api/settings", {"period_start": "2025-05-01", "timezone": "UTC"}, "anna").status_code == 200
         base = stack.url.replace("http://", f"http://owner:{PASSWORDS['owner'].replace(' ', '%20')}@")
