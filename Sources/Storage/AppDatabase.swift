@@ -531,3 +531,27 @@ public enum StorageFault: Error, Hashable, Sendable {
         }
     }
 }
+
+/// Opening and closing beyond serving: a database made and closed by a command, and the
+/// memory of one that is open but not in use.
+extension AppDatabase {
+    /// Closes the connections; the value is unusable afterwards.
+    public func close() throws { try writer.close() }
+
+    /// Closes the reader connections and their page caches once the requests using them
+    /// are answered (they are made again when needed), and lets the writer's page cache
+    /// go (`PRAGMA shrink_memory`: its prepared statements stay, so the next
+    /// heartbeat costs a few page reads, not a new connection's setup).
+    func releaseMemoryEventually() {
+        guard let pool = writer as? DatabasePool else { return }
+        pool.invalidateReadOnlyConnections()
+        pool.asyncWriteWithoutTransaction { db in try? db.execute(sql: "PRAGMA shrink_memory") }
+    }
+
+    /// Folds the write-ahead log of the database file at `path` into it, then closes.
+    static func checkpointAndClose(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+    }
+}

@@ -20,7 +20,7 @@ final class RequestContext {
         self.app = app
         self.request = request
         self.parameters = parameters
-        self.whose = whose ?? Whose(person: nil, database: app.database, readOnly: false, seesEveryone: false)
+        self.whose = whose ?? .onlyPerson(of: app)
         now = app.config.now()
     }
 

@@ -25,7 +25,7 @@ struct Whose {
         if route?.access == .token {
             guard let people, people.count > 0 else {
                 try HeartbeatHandler.checkToken(request, app.config.bearerToken)
-                return Whose(person: nil, database: app.database, readOnly: false, seesEveryone: false)
+                return .onlyPerson(of: app)
             }
             let header = request.header("authorization") ?? ""
             guard header.hasPrefix("Bearer "), let person = people.person(token: String(header.dropFirst(7))) else {
@@ -36,7 +36,7 @@ struct Whose {
         guard let people, people.count > 1 else {
             try LoginRequirement.check(request, allowWithoutLogin: app.config.allowWithoutLogin)
             guard let people, let only = people.people.first else {
-                return Whose(person: nil, database: app.database, readOnly: false, seesEveryone: false)
+                return .onlyPerson(of: app)
             }
             return try Whose(only, of: people, readOnly: false, seesEveryone: false, app: app)
         }
@@ -58,6 +58,11 @@ struct Whose {
             throw HTTPError(403, "\(other.name)'s time is read-only to an admin: nothing was changed")
         }
         return try Whose(other, of: people, readOnly: true, seesEveryone: true, app: app)
+    }
+
+    /// A server without a people registry: its one person, as before.
+    static func onlyPerson(of app: App) -> Whose {
+        Whose(person: nil, database: app.database, readOnly: false, seesEveryone: false)
     }
 
     init(person: Person?, database: AppDatabase, readOnly: Bool, seesEveryone: Bool) {

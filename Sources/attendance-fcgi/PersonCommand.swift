@@ -34,9 +34,8 @@ struct PersonCommand: ParsableCommand {
         @OptionGroup var storage: DatabaseOptions
 
         func run() throws {
-            let registry = PeopleRegistry(database: storage.database)
             try attempt {
-                if !registry.exists { try setUpFirst(registry, webFolder: webFolder ?? folder(of: storage.database), storage: storage) }
+                let registry = try storage.peopleRegistry(webFolder: webFolder)
                 let person = try registry.add(name, admin: admin, fresh: storage.fresh, now: Int64(Date().timeIntervalSince1970))
                 let written = try rewriteWebFiles(registry)
                 let count = try registry.people().count
@@ -79,18 +78,19 @@ struct PersonCommand: ParsableCommand {
         @OptionGroup var storage: DatabaseOptions
 
         func run() throws {
-            let registry = PeopleRegistry(database: storage.database)
             try attempt {
-                if !registry.exists { try setUpFirst(registry, webFolder: folder(of: storage.database), storage: storage) }
+                let registry = try storage.peopleRegistry()
                 let person = try registry.newToken(for: name)
                 try rewriteWebFiles(registry)
                 // A one-person server is given its token at start (the package: the token
                 // file of the web folder): that file says the new one too.
-                if try registry.people().count == 1, let folder = try registry.webFolder(),
-                   FileManager.default.fileExists(atPath: folder + "/token") {
-                    try WebServerFiles.replace(folder + "/token", with: person.token + "\n", groupFrom: folder + "/token")
-                } else if try registry.people().count == 1 {
-                    print("note: a one-person server takes its token from BEARER_TOKEN (make run: the token file of its data folder) at each start; put the new one there too")
+                if try registry.people().count == 1 {
+                    let file = try registry.webFolder().map { $0 + "/token" }
+                    if let file, FileManager.default.fileExists(atPath: file) {
+                        try WebServerFiles.replace(file, with: person.token + "\n", groupFrom: file)
+                    } else {
+                        print("note: a one-person server takes its token from BEARER_TOKEN (make run: the token file of its data folder) at each start; put the new one there too")
+                    }
                 }
                 print("a new heartbeat token for \(person.name); the old one is refused once nginx has reloaded (seconds) — give this one to their agent (attendance-agent setup)")
                 print(person.token)
@@ -110,9 +110,8 @@ struct PersonCommand: ParsableCommand {
         @OptionGroup var storage: DatabaseOptions
 
         func run() throws {
-            let registry = PeopleRegistry(database: storage.database)
             try attempt {
-                if !registry.exists { try setUpFirst(registry, webFolder: folder(of: storage.database), storage: storage) }
+                let registry = try storage.peopleRegistry()
                 try registry.rename(name, to: newName)
                 try rewriteWebFiles(registry)
                 print("\(name) is now \(newName): their login is \(newName) (htpasswd -B HTPASSWD \(newName))")
@@ -199,16 +198,23 @@ func ownerToken(_ file: String?) throws -> String? {
     return token.isEmpty ? nil : token
 }
 
-/// The registry made for a server that had one person: they become `owner` with the
-/// token they had (BEARER_TOKEN, or the `token` file of the web folder).
-func setUpFirst(_ registry: PeopleRegistry, webFolder: String, storage: DatabaseOptions) throws {
-    // The first person's database exists (and is of this version) before anyone is added.
-    try storage.open().close()
-    let token = try ownerToken(absolute(webFolder) + "/token")
-    if token == nil {
-        print("note: no heartbeat token of the first person was found (BEARER_TOKEN, \(webFolder)/token): owner gets a new one (person token owner prints another)")
+extension DatabaseOptions {
+    /// The people registry of this database, made when missing: the server had one
+    /// person, who becomes `owner` with the token they had (BEARER_TOKEN, or the `token`
+    /// file of `webFolder`, by default the database's folder).
+    func peopleRegistry(webFolder: String? = nil) throws -> PeopleRegistry {
+        let registry = PeopleRegistry(database: database)
+        guard !registry.exists else { return registry }
+        let webFolder = absolute(webFolder ?? folder(of: database))
+        // The first person's database exists (and is of this version) before anyone is added.
+        try open().close()
+        let token = try ownerToken(webFolder + "/token")
+        if token == nil {
+            print("note: no heartbeat token of the first person was found (BEARER_TOKEN, \(webFolder)/token): owner gets a new one (person token owner prints another)")
+        }
+        try registry.setUp(token: token, webFolder: webFolder, now: Int64(Date().timeIntervalSince1970))
+        return registry
     }
-    try registry.setUp(token: token, webFolder: absolute(webFolder), now: Int64(Date().timeIntervalSince1970))
 }
 
 /// The web servers' files rewritten from the registry; returns the files written.
