@@ -48,6 +48,10 @@ let peopleFresh = Settings.fresh(today: LocalDate("2024-06-03")!, timezone: Zone
 
         #expect(throws: PeopleRefusal.self) { try registry.add("anna", admin: true, fresh: peopleFresh, now: 5) }
         #expect(throws: PeopleRefusal.self) { try registry.add("Anna", admin: true, fresh: peopleFresh, now: 5) }
+        // A refused change stores nothing: the same people, the same files.
+        #expect(try registry.people().map(\.name) == ["anna", "owner"])
+        #expect(try registry.people().first { $0.name == "anna" } == anna)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/attendance.people") == ["anna.sqlite"])
         let renewed = try registry.newToken(for: "anna")
         #expect(renewed.token != anna.token && Person.validToken(renewed.token))
         #expect(throws: PeopleRefusal.self) { try registry.newToken(for: "nobody") }
@@ -56,6 +60,8 @@ let peopleFresh = Settings.fresh(today: LocalDate("2024-06-03")!, timezone: Zone
         #expect(try registry.people().map(\.name) == ["anna", "olga"])
         #expect(try registry.people().first { $0.name == "olga" }?.file == "attendance.sqlite")
         #expect(throws: PeopleRefusal.self) { try registry.rename("olga", to: "anna") }
+        #expect(throws: PeopleRefusal.self) { try registry.rename("olga", to: "Olga") }
+        #expect(try registry.people().map(\.name) == ["anna", "olga"])
         // The only admin stays while others remain; the last person always stays.
         #expect(throws: PeopleRefusal.self) { _ = try registry.remove("olga", purge: false) }
 

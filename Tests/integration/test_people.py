@@ -244,15 +244,18 @@ def test_the_admin_in_a_browser_reads_the_overview_and_a_person_read_only(tmp_pa
             rows = driver.find_elements(By.CSS_SELECTOR, "#people tbody tr")
             assert [row.get_attribute("data-person") for row in rows] == ["anna", "owner"]
             anna = rows[0]
-            # Her figures as her own dashboard shows them (no JavaScript needed).
+            # Her figures, computed here day by day: Monday to Friday 8:00 each from 2025-05-01,
+            # one minute worked (no JavaScript needed).
             assert anna.find_element(By.CSS_SELECTOR, "[data-field=heartbeat]").text == "2025-05-05 07:00"
+            balance_by_hand, month_by_hand = annas_figures_by_hand()
+            assert anna.find_element(By.CSS_SELECTOR, "[data-field=balance]").text == balance_by_hand
+            assert anna.find_element(By.CSS_SELECTOR, "[data-field=month]").text == month_by_hand
             assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
             anna.find_element(By.LINK_TEXT, "anna").click()
             assert driver.current_url.endswith("/dashboard?person=anna")
             banner = driver.find_element(By.CSS_SELECTOR, ".viewing")
             assert banner.is_displayed() and "anna" in banner.text and "read-only" in banner.text
-            balance = driver.find_element(By.ID, "balance").text
-            assert balance == anna_balance(stack)
+            assert driver.find_element(By.ID, "balance").text == balance_by_hand
             # No form that would change her time is shown; the links stay on her time.
             assert not [form for form in driver.find_elements(By.CSS_SELECTOR, "form[method=post]") if form.is_displayed()]
             driver.find_element(By.CSS_SELECTOR, "nav a[href^='/corrections']").click()
@@ -268,8 +271,22 @@ def test_the_admin_in_a_browser_reads_the_overview_and_a_person_read_only(tmp_pa
         stack.stop()
 
 
-def anna_balance(stack):
-    """Her balance through yesterday, from the API, as the pages write it."""
-    from datetime import date, timedelta
-    minutes = get(stack, f"/api/balance?as_of={date.today() - timedelta(days=1)}", "anna").json()["balance"]
-    return ("+" if minutes > 0 else "\u2212" if minutes < 0 else "") + f"{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+def annas_figures_by_hand():
+    """Her balance through yesterday and this month's difference through yesterday (UTC),
+    as the pages write them: 8:00 expected each weekday from 2025-05-01, one minute worked
+    on 2025-05-05."""
+    from datetime import date, datetime, timedelta, timezone
+    today = datetime.now(timezone.utc).date()
+    yesterday = today - timedelta(days=1)
+
+    def difference(first):
+        minutes, day = 0, first
+        while day <= yesterday:
+            minutes += (1 if day == date(2025, 5, 5) else 0) - (480 if day.weekday() < 5 else 0)
+            day += timedelta(days=1)
+        return minutes
+
+    def shown(minutes):
+        return ("+" if minutes > 0 else "\u2212" if minutes < 0 else "") + f"{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+
+    return shown(difference(date(2025, 5, 1))), shown(difference(today.replace(day=1)))
