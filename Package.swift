@@ -55,10 +55,12 @@ let package = Package(
 
         // MARK: The heartbeat agent: libcurl, a queue file, no Foundation.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // logind over D-Bus (sd-bus), and the X screen-saver extension loaded at run time.
-        .systemLibrary(name: "CLogind", providers: [.apt(["libsystemd-dev"])]),
+        // D-Bus through sd-bus (logind on the system bus; the desktop's idle monitor, screen
+        // saver and notifications on the session bus), and the X screen-saver extension,
+        // both loaded at run time.
+        .systemLibrary(name: "CSDBus", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CXScreenSaver", providers: [.apt(["libxss-dev"])]),
-        .target(name: "Agent", dependencies: ["CCurl", "CLogind", "CXScreenSaver", "JSONText"]),
+        .target(name: "Agent", dependencies: ["CCurl", "CSDBus", "CXScreenSaver", "JSONText"]),
         .executableTarget(name: "attendance-agent", dependencies: [
             "Agent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -33,6 +33,12 @@ public struct AgentPaths: Sendable {
     public var queueLock: String { stateDirectory + "/queue.lock" }
     public var statusFile: String { stateDirectory + "/status" }
     public var heldFile: String { stateDirectory + "/held" }
+    /// The clock correction last measured (`ClockState`).
+    public var clockFile: String { stateDirectory + "/clock" }
+    /// The absence in progress, for the nudge on return (`AwayNudge`).
+    public var awayFile: String { stateDirectory + "/away" }
+    /// What the log was told today, for the lines said once a day (`AgentLog.once`).
+    public var saidFile: String { stateDirectory + "/said" }
 
     /// `~/.config/attendance/agent.conf`, `~/.local/state/attendance/`, `~/.heartbeat_agent.log`
     /// (XDG_CONFIG_HOME and XDG_STATE_HOME are honoured).
@@ -57,17 +63,22 @@ public struct AgentConfig: Sendable, Equatable {
     /// DISPLAY: an X display to ask for the time since the last input, besides logind.
     public var display: String?
 
-    public init(url: String, token: String, idleMinutes: Int = 10, display: String? = nil) {
+    /// NOTIFY_AWAY_MINUTES: back after at least this many minutes skipped for being away,
+    /// one desktop notification offers to count them as work (0: never).
+    public var notifyAwayMinutes: Int
+
+    public init(url: String, token: String, idleMinutes: Int = 10, display: String? = nil, notifyAwayMinutes: Int = 30) {
         self.url = url
         self.token = token
         self.idleMinutes = idleMinutes
         self.display = display
+        self.notifyAwayMinutes = notifyAwayMinutes
     }
 
     /// The configuration, or an error that says what to set and where.
     public static func load(environment: Variables, paths: AgentPaths) throws(AgentError) -> AgentConfig {
         var values = FileText.read(paths.configFile).map(parse) ?? [:]
-        for key in ["HEARTBEAT_URL", "BEARER_TOKEN", "IDLE_MINUTES", "DISPLAY"] {
+        for key in ["HEARTBEAT_URL", "BEARER_TOKEN", "IDLE_MINUTES", "DISPLAY", "NOTIFY_AWAY_MINUTES"] {
             if let value = environment[key], !value.isEmpty { values[key] = value }
         }
         guard values["HEARTBEAT_URL"] != nil, values["BEARER_TOKEN"] != nil else {
@@ -93,15 +104,16 @@ public struct AgentConfig: Sendable, Equatable {
         guard !token.isEmpty else {
             throw .configuration("BEARER_TOKEN is empty: set it to the server's token (attendance-agent setup --token-file FILE)")
         }
-        var idleMinutes = 10
-        if let text = values["IDLE_MINUTES"] {
+        func minutes(_ name: String, default value: Int) throws(AgentError) -> Int {
+            guard let text = values[name] else { return value }
             guard let minutes = Int(text), (0...1440).contains(minutes) else {
-                throw .configuration("IDLE_MINUTES must be a whole number of minutes from 0 (off) to 1440, not \"\(text)\"")
+                throw .configuration("\(name) must be a whole number of minutes from 0 (off) to 1440, not \"\(text)\"")
             }
-            idleMinutes = minutes
+            return minutes
         }
-        return AgentConfig(url: url, token: token, idleMinutes: idleMinutes,
-                           display: values["DISPLAY"].flatMap { $0.isEmpty ? nil : $0 })
+        return AgentConfig(url: url, token: token, idleMinutes: try minutes("IDLE_MINUTES", default: 10),
+                           display: values["DISPLAY"].flatMap { $0.isEmpty ? nil : $0 },
+                           notifyAwayMinutes: try minutes("NOTIFY_AWAY_MINUTES", default: 30))
     }
 
     /// The config file's text for this configuration.
@@ -109,6 +121,7 @@ public struct AgentConfig: Sendable, Equatable {
         var text = "# attendance-agent: KEY=value lines; # starts a comment. Written by `attendance-agent setup`.\n"
             + "HEARTBEAT_URL=\(url)\nBEARER_TOKEN=\(token)\nIDLE_MINUTES=\(idleMinutes)\n"
         if let display { text += "DISPLAY=\(display)\n" }
+        if notifyAwayMinutes != 30 { text += "NOTIFY_AWAY_MINUTES=\(notifyAwayMinutes)\n" }
         return text
     }
 

@@ -30,6 +30,14 @@ public enum Outcome: Equatable, Sendable {
     }
 }
 
+extension Answer {
+    /// A 422 for a time more than 5 minutes ahead of the server's clock.
+    var isInTheFuture: Bool {
+        if case .refused(let message) = self { return message.hasPrefix("422") && message.contains("in the future") }
+        return false
+    }
+}
+
 /// What one answer means for the heartbeats it was about.
 public enum Answer: Equatable, Sendable {
     /// A 200 whose `accepted` and `duplicates` add up to what was sent.
@@ -44,12 +52,30 @@ public enum Answer: Equatable, Sendable {
     case refused(String)
 }
 
+/// How this run's own minute is stamped: this computer's clock at the start of the run,
+/// less the correction known from earlier answers (nil: none known, so the first request
+/// lets the server stamp it).
+public struct Stamp: Equatable, Sendable {
+    public var localTime: Int64
+    public var correction: Int64?
+
+    public init(localTime: Int64, correction: Int64?) {
+        self.localTime = localTime
+        self.correction = correction
+    }
+
+    /// The heartbeat's time, in the server's clock as far as it is known.
+    public func timestamp(correction other: Int64? = nil) -> String {
+        Clock.rfc3339(localTime - (other ?? correction ?? 0))
+    }
+}
+
 /// One cron run: send this minute's heartbeat, then the queue in batches; queue what
-/// cannot be sent. Talks to the server only through `send`, so it is tested without one.
+/// cannot be sent. Talks to the server only through `exchange`, so it is tested without one.
 public struct AgentRun {
     public let paths: AgentPaths
     public let beat: Beat
-    public let send: ([UInt8]) -> PostResult
+    public let exchange: ([UInt8]) -> Exchange
     public let log: AgentLog
     /// Seconds since the epoch, for log lines and the deadline.
     public let clock: () -> Int64
@@ -57,19 +83,58 @@ public struct AgentRun {
     public let deadline: Int64
     /// Whether someone is at the computer (IDLE_MINUTES); `.unknown` sends as before.
     public let presence: Presence
+    /// How `beat` was stamped; nil for a moment given by hand (`--at`), sent as given.
+    public let stamp: Stamp?
+    /// The correction the answers of this run showed (spec §5, a wrong laptop clock).
+    let measured = Measured()
+
+    final class Measured {
+        var correction: Int64?
+    }
 
     /// Heartbeats per batch: far below the server's 10 000 and its 2 MiB.
     public static let batchSize = 1000
 
     public init(paths: AgentPaths, beat: Beat, log: AgentLog, deadline: Int64, presence: Presence = .unknown,
-                clock: @escaping () -> Int64 = Clock.now, send: @escaping ([UInt8]) -> PostResult) {
+                stamp: Stamp? = nil, clock: @escaping () -> Int64 = Clock.now,
+                exchange: @escaping ([UInt8]) -> Exchange) {
         self.paths = paths
         self.beat = beat
-        self.send = send
+        self.exchange = exchange
         self.log = log
         self.clock = clock
         self.deadline = deadline
         self.presence = presence
+        self.stamp = stamp
+    }
+
+    /// With a server whose answers say nothing of its clock.
+    public init(paths: AgentPaths, beat: Beat, log: AgentLog, deadline: Int64, presence: Presence = .unknown,
+                clock: @escaping () -> Int64 = Clock.now, send: @escaping ([UInt8]) -> PostResult) {
+        self.init(paths: paths, beat: beat, log: log, deadline: deadline, presence: presence, clock: clock,
+                  exchange: { Exchange(send($0)) })
+    }
+
+    /// Sends `body`; notes the clock offset the answer shows, and saves and logs it.
+    func send(_ body: [UInt8]) -> PostResult {
+        let answer = exchange(body)
+        if let offset = answer.offset { noteClock(ClockOffset.correction(offset: offset)) }
+        return answer.result
+    }
+
+    func noteClock(_ correction: Int64) {
+        let before = measured.correction ?? ClockState.load(paths)
+        measured.correction = correction
+        try? ClockState.save(correction, paths)
+        let now = clock()
+        if correction != 0, before != correction {
+            log.write("this computer's clock is \(ClockOffset.describe(correction)) the server's: heartbeats are stamped in the server's time", now: now)
+            log.markSaid("clock", now: now, paths: paths)
+        } else if correction != 0 {
+            log.once("clock", "this computer's clock is still \(ClockOffset.describe(correction)) the server's: heartbeats are stamped in the server's time", now: now, paths: paths)
+        } else if let before, before != 0 {
+            log.write("this computer's clock agrees with the server's again (within a minute)", now: now)
+        }
     }
 
     var queue: HeartbeatQueue { HeartbeatQueue(paths: paths) }
@@ -110,7 +175,23 @@ public struct AgentRun {
             try releaseHeld(before: since.map(Clock.rfc3339) ?? "")
             outcome = try flushQueue()
         }
+        noteBacklog()
         return (outcome, try remember(outcome))
+    }
+
+    /// Once a day in the log, when the queue holds heartbeats older than a day.
+    func noteBacklog() {
+        var info = stat()
+        guard stat(queue.path, &info) == 0, info.st_size > 0, !log.saidToday("backlog", now: clock(), paths: paths),
+              let backlog = queue.backlog(now: clock()) else { return }
+        log.once("backlog", Self.describeBacklog(backlog) + "; they are sent when the server takes heartbeats again",
+                 now: clock(), paths: paths)
+    }
+
+    /// "the queue holds 4320 heartbeats older than a day, the oldest from 2026-11-30".
+    public static func describeBacklog(_ backlog: (count: Int, oldest: Int64)) -> String {
+        "the queue holds \(backlog.count) heartbeat\(backlog.count == 1 ? "" : "s") older than a day, the oldest from "
+            + Clock.rfc3339(backlog.oldest).prefix(10)
     }
 
     /// Held minutes before `before` (all when nil) join the queue; the rest are dropped.
@@ -134,7 +215,27 @@ public struct AgentRun {
     }
 
     func deliver() throws(AgentError) -> Outcome {
-        switch Self.classify(send(Self.body([beat])), count: 1) {
+        var beat = self.beat
+        var answer: Answer
+        if let stamp, stamp.correction == nil {
+            // No correction known: the server stamps this minute with its own clock, and its
+            // answer says how far this one is off, for the next runs.
+            answer = Self.classify(send(Array(Beat.stampedByServer(host: beat.host).utf8)), count: 1)
+            if let correction = measured.correction {
+                beat.timestamp = stamp.timestamp(correction: correction)
+                beat.unchecked = false
+            }
+        } else {
+            answer = Self.classify(send(Self.body([beat])), count: 1)
+            // Stamped with a correction that no longer holds (the clock was set since): once
+            // more in the server's time. A minute already stamped right is a duplicate.
+            if let stamp, let correction = measured.correction, correction != stamp.correction,
+               answer == .delivered || answer.isInTheFuture {
+                beat.timestamp = stamp.timestamp(correction: correction)
+                answer = Self.classify(send(Self.body([beat])), count: 1)
+            }
+        }
+        switch answer {
         case .delivered:
             return try flushQueue()
         case .configuration(let message):
@@ -160,7 +261,7 @@ public struct AgentRun {
         var kept: [Beat] = []
         while clock() < deadline, let piece = reader.next(limit: Self.batchSize) {
             tally.junk += piece.junk
-            let left = settle(piece.beats, &tally)
+            let left = settle(piece.beats.map { $0.corrected(by: measured.correction) }, &tally)
             settledEnd = piece.end
             if tally.stopped {
                 kept = left
@@ -177,6 +278,8 @@ public struct AgentRun {
         var delivered = 0
         var junk = 0
         var stopped = false
+        /// Heartbeats sent again in the server's time: never twice.
+        var restamped: [String] = []
     }
 
     /// Sends `beats`; returns those not settled (neither delivered nor dropped) once
@@ -191,6 +294,14 @@ public struct AgentRun {
         case .delivered:
             tally.delivered += beats.count
             return []
+        case let answer where answer.isInTheFuture && beats.count == 1 && (measured.correction ?? 0) > 0
+                && !tally.restamped.contains(beats[0].timestamp):
+            // Stamped ahead of the server by a fast clock before the correction was known:
+            // sent once more in the server's time.
+            var restamped = beats[0]
+            restamped.timestamp = Clock.rfc3339((Clock.parse(beats[0].timestamp) ?? 0) - measured.correction!)
+            tally.restamped.append(restamped.timestamp)
+            return settle([restamped], &tally)
         case .refused(let message) where beats.count == 1:
             log.write("dropped queued heartbeat \(Self.shown(beats[0].timestamp)): the server answered \(message)", now: clock())
             return []

@@ -14,6 +14,19 @@ public enum TransportFailure: Sendable, Equatable {
     case other
 }
 
+/// One POST's answer and what it said of the server's clock.
+public struct Exchange: Sendable, Equatable {
+    public var result: PostResult
+    /// This computer's clock minus the server's, in seconds, from the answer's HTTP `Date`
+    /// (nil without an answer or a `Date`).
+    public var offset: Int64?
+
+    public init(_ result: PostResult, offset: Int64? = nil) {
+        self.result = result
+        self.offset = offset
+    }
+}
+
 /// Posts JSON with libcurl: no shell, no curl process, one connection per run.
 public struct HTTPPost: Sendable {
     public let url: String
@@ -28,8 +41,11 @@ public struct HTTPPost: Sendable {
     }
 
     /// Sends `body` with `Authorization: Bearer <token>`.
-    public func send(_ body: [UInt8]) -> PostResult {
-        guard let handle = curl_easy_init() else { return .transport(kind: .other, message: "libcurl could not start") }
+    public func send(_ body: [UInt8]) -> PostResult { exchange(body).result }
+
+    /// The same, with the clock offset the answer shows.
+    public func exchange(_ body: [UInt8]) -> Exchange {
+        guard let handle = curl_easy_init() else { return Exchange(.transport(kind: .other, message: "libcurl could not start")) }
         defer { curl_easy_cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>?
         headers = curl_slist_append(headers, "Content-Type: application/json")
@@ -64,6 +80,18 @@ public struct HTTPPost: Sendable {
                         return length
                     }
                     _ = attendance_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, UnsafeMutableRawPointer(buffer))
+                    _ = attendance_curl_setopt_header(handle) { data, size, count, user in
+                        let length = size * count
+                        guard let data, let user, length > 5, length < 128 else { return length }
+                        let line = UnsafeRawBufferPointer(start: data, count: length)
+                        // "Date:" in any case; the rest of the line is the date.
+                        guard zip(line.prefix(5), Array("date:".utf8)).allSatisfy({ $0 | 0x20 == $1 }) else { return length }
+                        let text = String(decoding: line.dropFirst(5).filter { $0 >= 0x20 }, as: UTF8.self)
+                        let seconds = attendance_curl_date(text)
+                        if seconds >= 0 { user.assumingMemoryBound(to: ResponseBuffer.self).pointee.serverDate = Int64(seconds) }
+                        return length
+                    }
+                    _ = attendance_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, UnsafeMutableRawPointer(buffer))
                     return curl_easy_perform(handle)
                 }
             }
@@ -71,11 +99,12 @@ public struct HTTPPost: Sendable {
         guard code == CURLE_OK else {
             let detail = errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            return .transport(kind: Self.kind(of: code), message: message)
+            return Exchange(.transport(kind: Self.kind(of: code), message: message))
         }
         var status = 0
         _ = attendance_curl_response_code(handle, &status)
-        return .status(status, body: String(decoding: response.bytes, as: UTF8.self))
+        return Exchange(.status(status, body: String(decoding: response.bytes, as: UTF8.self)),
+                        offset: response.serverDate.map { Clock.now() - $0 })
     }
 
     static func kind(of code: CURLcode) -> TransportFailure {
@@ -97,4 +126,6 @@ public struct HTTPPost: Sendable {
 /// The first 4 KiB of a response body, enough for an error message.
 struct ResponseBuffer {
     var bytes: [UInt8] = []
+    /// The answer's `Date`, seconds since the epoch.
+    var serverDate: Int64?
 }

@@ -6,19 +6,32 @@ import Glibc
 public struct Beat: Sendable, Equatable {
     public var timestamp: String
     public var host: String
+    /// Stamped by this computer's clock before any answer said how far it is off: put in
+    /// the server's time once one does (the queue line's third field, `local`).
+    public var unchecked: Bool
 
     /// Tabs and line breaks are removed: they have no place in a host name or a timestamp,
     /// and the queue file separates fields and entries with them.
-    public init(timestamp: String, host: String) {
+    public init(timestamp: String, host: String, unchecked: Bool = false) {
         self.timestamp = timestamp.filter { $0 != "\t" && !$0.isNewline }
         self.host = host.filter { $0 != "\t" && !$0.isNewline }
+        self.unchecked = unchecked
+    }
+
+    /// In the server's time by `correction` (this clock ahead: positive), when unchecked.
+    func corrected(by correction: Int64?) -> Beat {
+        guard unchecked, let correction, let seconds = Clock.parse(timestamp) else { return self }
+        return Beat(timestamp: Clock.rfc3339(seconds - correction), host: host)
     }
 
     /// The API's JSON for this heartbeat.
-    var json: String { "{\"host\":\(JSON.string(host)),\"timestamp\":\(JSON.string(timestamp))}" }
+    public var json: String { "{\"host\":\(JSON.string(host)),\"timestamp\":\(JSON.string(timestamp))}" }
+
+    /// The API's JSON for a heartbeat from `host` that the server stamps with its own clock.
+    public static func stampedByServer(host: String) -> String { "{\"host\":\(JSON.string(host))}" }
 
     /// The queue's line for it.
-    var line: String { "\(timestamp)\t\(host)\n" }
+    var line: String { "\(timestamp)\t\(host)\(unchecked ? "\tlocal" : "")\n" }
 
     /// A queue line's heartbeat, or nil for a line that cannot be one (it is then dropped
     /// without being sent): an RFC 3339 date-time with an offset, a host of at most 255
@@ -26,10 +39,16 @@ public struct Beat: Sendable, Equatable {
     static func parse(_ line: ArraySlice<UInt8>) -> Beat? {
         let tab = line.firstIndex(of: 0x09) ?? line.endIndex
         let timestamp = line[line.startIndex..<tab]
-        let host = tab < line.endIndex ? line[(tab + 1)...] : []
+        var host = tab < line.endIndex ? line[(tab + 1)...] : []
+        var unchecked = false
+        if let mark = host.firstIndex(of: 0x09) {
+            guard host[(mark + 1)...].elementsEqual("local".utf8) else { return nil }
+            unchecked = true
+            host = host[..<mark]
+        }
         guard Self.isTimestamp(timestamp), host.count <= 255, !host.contains(where: { $0 < 0x20 || $0 == 0x7F }),
               let hostText = String(validating: host, as: UTF8.self) else { return nil }
-        return Beat(timestamp: String(decoding: timestamp, as: UTF8.self), host: hostText)
+        return Beat(timestamp: String(decoding: timestamp, as: UTF8.self), host: hostText, unchecked: unchecked)
     }
 
     /// `YYYY-MM-DDTHH:MM[:SS[.fraction]]` then `Z` or `±HH:MM`: the shape, not the calendar
@@ -84,6 +103,24 @@ public struct HeartbeatQueue: Sendable {
         defer { reader.close() }
         while let piece = reader.next(limit: .max) { beats += piece.beats }
         return beats
+    }
+
+    /// Heartbeats stamped more than `age` seconds before `now`: how many, and the oldest
+    /// one's time; nil when there are none (spec §5: the agent notices what it could not
+    /// send). Reads the whole file in bounded pieces.
+    public func backlog(now: Int64, age: Int64 = 86_400) -> (count: Int, oldest: Int64)? {
+        var reader = QueueReader(path: path)
+        defer { reader.close() }
+        var count = 0
+        var oldest = Int64.max
+        while let piece = reader.next(limit: 1000) {
+            for beat in piece.beats {
+                guard let seconds = Clock.parse(beat.timestamp), seconds < now - age else { continue }
+                count += 1
+                oldest = min(oldest, seconds)
+            }
+        }
+        return count > 0 ? (count, oldest) : nil
     }
 
     /// Adds `beats` at the end. When the lock cannot be had in time (another process

@@ -1,9 +1,3 @@
-import CLogind
-import CXScreenSaver
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Whether someone is at the computer, as far as this run can tell (spec §5, IDLE_MINUTES).
 public enum Presence: Equatable, Sendable {
     /// Input within the last minute: this minute is work.
@@ -47,83 +41,90 @@ public struct XIdle: Equatable, Sendable {
     }
 }
 
+/// What each idle source said this run; nil where it did not answer (spec §5).
+public struct IdleSources: Equatable, Sendable {
+    /// logind's sessions of this user (system bus).
+    public var logind: [LogindSession]?
+    /// The X server's screen-saver extension, when a display is configured.
+    public var x: XIdle?
+    /// GNOME's `org.gnome.Mutter.IdleMonitor` `GetIdletime` (session bus), milliseconds.
+    public var mutterIdleMilliseconds: UInt64?
+    /// `org.freedesktop.ScreenSaver` `GetActive`: locked or blanked (session bus).
+    public var screenSaverActive: Bool?
+    /// `org.freedesktop.ScreenSaver` `GetSessionIdleTime`, milliseconds as KDE answers it.
+    public var screenSaverIdleMilliseconds: UInt64?
+
+    public init(logind: [LogindSession]? = nil, x: XIdle? = nil, mutterIdleMilliseconds: UInt64? = nil,
+                screenSaverActive: Bool? = nil, screenSaverIdleMilliseconds: UInt64? = nil) {
+        self.logind = logind
+        self.x = x
+        self.mutterIdleMilliseconds = mutterIdleMilliseconds
+        self.screenSaverActive = screenSaverActive
+        self.screenSaverIdleMilliseconds = screenSaverIdleMilliseconds
+    }
+}
+
+/// The rule's answer and the source that gave it (nil for `.unknown`).
+public struct IdleDecision: Equatable, Sendable {
+    public var presence: Presence
+    public var source: String?
+}
+
 public enum IdleCheck {
     /// The rule, with no I/O: any source that says away wins (a locked screen, or no input
     /// for `limit` seconds); else a pause in progress; else present; else unknown. A source
     /// that did not answer (nil) or has no graphical session says nothing.
-    public static func presence(logind: [LogindSession]?, x: XIdle?, limit: Int64, now: Int64) -> Presence {
-        var verdicts: [Presence] = []
-        if let x {
-            let idle = Int64(x.idleMilliseconds / 1000)
-            if x.saverOn {
-                verdicts.append(.away(since: now - idle, reason: "the X screen saver is on"))
-            } else if idle >= limit {
-                verdicts.append(.away(since: now - idle, reason: "no input on the X display for \(idle / 60) min"))
-            } else {
-                verdicts.append(idle >= 60 ? .pausing : .present)
-            }
+    public static func decide(_ sources: IdleSources, limit: Int64, now: Int64) -> IdleDecision {
+        var verdicts: [IdleDecision] = []
+        func idle(_ milliseconds: UInt64, _ source: String, _ what: String) {
+            let seconds = Int64(milliseconds / 1000)
+            verdicts.append(IdleDecision(presence: seconds >= limit
+                ? .away(since: now - seconds, reason: "no input \(what) for \(seconds / 60) min")
+                : seconds >= 60 ? .pausing : .present, source: source))
         }
-        let graphical = (logind ?? []).filter(\.isGraphical)
+        let graphical = (sources.logind ?? []).filter(\.isGraphical)
         if !graphical.isEmpty {
             let unlocked = graphical.filter { !$0.locked }
+            let presence: Presence
             if unlocked.isEmpty {
-                verdicts.append(.away(since: nil, reason: "the screen is locked"))
+                presence = .away(since: nil, reason: "the screen is locked")
             } else if unlocked.contains(where: { !$0.idle }) {
-                verdicts.append(.present)
+                presence = .present
             } else {
                 let since = unlocked.map(\.idleSince).max()!
-                verdicts.append(now - since >= limit
+                presence = now - since >= limit
                     ? .away(since: since, reason: "the session has been idle since \(Clock.rfc3339(since))")
-                    : .pausing)
+                    : .pausing
             }
+            verdicts.append(IdleDecision(presence: presence, source: "logind"))
         }
-        let aways = verdicts.filter(\.isAway)
-        if !aways.isEmpty {
-            // The earliest known moment the input stopped (X knows it to the second;
-            // logind only when its idle hint flipped; a lock says nothing of it).
-            return aways.filter { $0.awaySince != nil }.min { $0.awaySince! < $1.awaySince! } ?? aways[0]
-        }
-        if verdicts.contains(.pausing) { return .pausing }
-        return verdicts.isEmpty ? .unknown : .present
-    }
-
-    /// Asks logind (the sessions of this user) and, when `display` is set, the X server.
-    /// Returns what they said and, for `--test`, a line per source.
-    public static func read(display: String?, timeoutMilliseconds: UInt64 = 2000) -> (logind: [LogindSession]?, x: XIdle?, notes: [String]) {
-        var notes: [String] = []
-        var logind: [LogindSession]?
-        var sessions = [attendance_session](repeating: attendance_session(), count: 16)
-        var error = [CChar](repeating: 0, count: 512)
-        let count = attendance_logind_sessions(UInt32(getuid()), &sessions, Int32(sessions.count),
-                                               timeoutMilliseconds * 1000, &error, error.count)
-        if count >= 0 {
-            logind = sessions[0..<Int(count)].map { session in
-                var copy = session
-                let type = withUnsafeBytes(of: &copy.type) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                return LogindSession(type: type, locked: session.locked != 0, idle: session.idle != 0,
-                                     idleSince: Int64(session.idle_since_usec / 1_000_000))
-            }
-            let graphical = logind!.filter(\.isGraphical)
-            // Concatenated by hand: `joined()` would make the runtime scan every protocol
-            // conformance in the binary (see `Variables`).
-            notes.append(graphical.reduce(into: "logind: \(graphical.count) graphical session(s) of this user") {
-                $0 += " [\($1.type)\($1.locked ? ", locked" : "")\($1.idle ? ", idle since \(Clock.rfc3339($1.idleSince))" : "")]"
-            })
-        } else {
-            notes.append("logind: no answer (\(FileText.text(error)))")
-        }
-        var x: XIdle?
-        if let display, !display.isEmpty {
-            var idle: UInt = 0
-            var saver: Int32 = 0
-            if attendance_x_idle(display, &idle, &saver, &error, error.count) == 0 {
-                x = XIdle(idleMilliseconds: UInt64(idle), saverOn: saver != 0)
-                notes.append("X display \(display): no input for \(idle / 1000) s\(saver != 0 ? ", screen saver on" : "")")
+        if let x = sources.x {
+            if x.saverOn {
+                verdicts.append(IdleDecision(presence: .away(since: now - Int64(x.idleMilliseconds / 1000),
+                                                             reason: "the X screen saver is on"), source: "X"))
             } else {
-                notes.append("X display \(display): no answer (\(FileText.text(error)))")
+                idle(x.idleMilliseconds, "X", "on the X display")
             }
         }
-        return (logind, x, notes)
+        if let milliseconds = sources.mutterIdleMilliseconds { idle(milliseconds, "GNOME Mutter", "in the GNOME session") }
+        if sources.screenSaverActive == true {
+            verdicts.append(IdleDecision(presence: .away(since: sources.screenSaverIdleMilliseconds.map { now - Int64($0 / 1000) },
+                                                         reason: "the screen saver is active (locked or blanked)"),
+                                         source: "screen saver"))
+        } else if let milliseconds = sources.screenSaverIdleMilliseconds {
+            idle(milliseconds, "screen saver", "in the desktop session")
+        } else if sources.screenSaverActive == false {
+            // Unlocked and shown, and no idle time to go by (KDE on Wayland): present.
+            verdicts.append(IdleDecision(presence: .present, source: "screen saver"))
+        }
+        let aways = verdicts.filter(\.presence.isAway)
+        if !aways.isEmpty {
+            // The earliest known moment the input stopped (X and Mutter know it to the second;
+            // logind only when its idle hint flipped; a lock says nothing of it).
+            return aways.filter { $0.presence.awaySince != nil }.min { $0.presence.awaySince! < $1.presence.awaySince! } ?? aways[0]
+        }
+        if let pausing = verdicts.first(where: { $0.presence == .pausing }) { return pausing }
+        return verdicts.first ?? IdleDecision(presence: .unknown, source: nil)
     }
 }
 

@@ -94,17 +94,30 @@ struct Send: ParsableCommand {
             throw fail(error.message, 78)
         }
         let started = Clock.now()
+        let paths = environment.paths
         let post = HTTPPost(url: config.url, token: config.token, timeoutMilliseconds: 10_000)
-        let beat = Beat(timestamp: at ?? Clock.rfc3339(started), host: Clock.hostname())
-        if test { try check(post, beat, config: config, paths: environment.paths) }
-        // A moment given by hand is recorded as given; otherwise away is not work.
+        if test { try check(post, config: config, environment: environment) }
+        // A moment given by hand is recorded as given; otherwise this minute in the server's
+        // time as far as it is known, and away is not work.
+        let stamp = at == nil ? Stamp(localTime: started, correction: ClockState.load(paths)) : nil
+        let beat = Beat(timestamp: at ?? stamp!.timestamp(), host: Clock.hostname(), unchecked: stamp?.correction == nil && at == nil)
         var presence = Presence.unknown
+        var bus: SessionBus?
         if at == nil, config.idleMinutes > 0 {
-            let sources = IdleCheck.read(display: config.display)
-            presence = IdleCheck.presence(logind: sources.logind, x: sources.x, limit: Int64(config.idleMinutes) * 60, now: started)
+            let opened = SessionBus.open(environment: environment.variables)
+            bus = try? opened.get()
+            let read = IdleCheck.read(display: config.display, sessionBus: opened)
+            presence = IdleCheck.decide(read.sources, limit: Int64(config.idleMinutes) * 60, now: started).presence
         }
-        let run = AgentRun(paths: environment.paths, beat: beat, log: AgentLog(path: environment.paths.logFile),
-                           deadline: started + Int64(deadline), presence: presence, send: post.send)
+        let log = AgentLog(path: paths.logFile)
+        let run = AgentRun(paths: paths, beat: beat, log: log, deadline: started + Int64(deadline), presence: presence,
+                           stamp: stamp, exchange: post.exchange)
+        defer {
+            if at == nil, config.idleMinutes > 0 {
+                AwayNudge.run(presence: presence, now: started, minutes: config.notifyAwayMinutes, heartbeatURL: config.url,
+                              paths: paths, log: log, bus: bus)
+            }
+        }
         do {
             let (outcome, news) = try run.run()
             switch outcome {
@@ -124,9 +137,11 @@ struct Send: ParsableCommand {
         }
     }
 
-    /// `--test`: one heartbeat, and the plain truth about what happened.
-    static func check(_ post: HTTPPost, _ beat: Beat, config: AgentConfig, paths: AgentPaths) throws -> Never {
-        try verify(post, host: beat.host)
+    /// `--test`: one heartbeat stamped as a run stamps it, and the plain truth about what
+    /// happened: the clock, the idle sources, the queue.
+    static func check(_ post: HTTPPost, config: AgentConfig, environment: Environment) throws -> Never {
+        let paths = environment.paths
+        let correction = try verify(post, host: Clock.hostname(), paths: paths)
         print("OK: \(post.url) accepted a heartbeat; the URL and the token are right.")
         do throws(AgentError) {
             try FileText.makeDirectories(paths.stateDirectory)
@@ -134,21 +149,54 @@ struct Send: ParsableCommand {
         } catch {
             throw fail("\(error.message): heartbeats the server cannot take at once would be lost. Make \(paths.stateDirectory) writable.", 1)
         }
+        try? ClockState.save(correction, paths)
+        print(correction == 0
+              ? "Clock: within a minute of the server's."
+              : "Clock: this computer's clock is \(ClockOffset.describe(correction)) the server's (its HTTP Date); "
+                + "heartbeats are stamped in the server's time. Setting the clock right (NTP) is better still.")
         if config.idleMinutes == 0 {
             print("Idle check: off (IDLE_MINUTES=0); every minute the computer is on is sent.")
         } else {
-            let sources = IdleCheck.read(display: config.display)
-            let presence = IdleCheck.presence(logind: sources.logind, x: sources.x, limit: Int64(config.idleMinutes) * 60, now: Clock.now())
-            print("Idle check (IDLE_MINUTES=\(config.idleMinutes)): " + sources.notes.joined(separator: "; ") + ". Now: \(describe(presence)).")
+            let read = IdleCheck.read(display: config.display, sessionBus: SessionBus.open(environment: environment.variables))
+            let decision = IdleCheck.decide(read.sources, limit: Int64(config.idleMinutes) * 60, now: Clock.now())
+            print("Idle check (IDLE_MINUTES=\(config.idleMinutes)), what each source says:")
+            for note in read.notes { print("  " + note) }
+            print("Now: \(describe(decision.presence))" + (decision.source.map { "; decided by \($0)." } ?? "."))
+            print(config.notifyAwayMinutes == 0
+                  ? "Nudge on return: off (NOTIFY_AWAY_MINUTES=0)."
+                  : "Nudge on return: after \(config.notifyAwayMinutes) min or more away, one desktop notification.")
+        }
+        let queue = HeartbeatQueue(paths: paths)
+        if let backlog = queue.backlog(now: Clock.now()) {
+            print("Backlog: \(AgentRun.describeBacklog(backlog)); the next run that reaches the server sends them "
+                  + "(the log says why they were kept: \(paths.logFile)).")
         }
         throw ExitCode.success
     }
 
-    /// Sends one heartbeat (this minute) and returns only when Attendance accepted it;
-    /// otherwise ends with what is wrong (and `afterwards` appended).
-    static func verify(_ post: HTTPPost, host: String, afterwards: String = "") throws {
-        let result = post.send(Array("{\"host\":\"\(host.filter { $0 != "\"" && $0 != "\\" })\"}".utf8))
-        if AgentRun.classify(result, count: 1) != .delivered { try explain(result, url: post.url, afterwards: afterwards) }
+    /// Sends one heartbeat for this minute as a run would stamp it and returns only when
+    /// Attendance accepted it; otherwise ends with what is wrong (and `afterwards`
+    /// appended). Returns the clock correction the answers showed: when none is known yet,
+    /// the server stamps a first heartbeat itself and its answer tells how far this clock
+    /// is off; a heartbeat with a timestamp follows in the server's time.
+    @discardableResult
+    static func verify(_ post: HTTPPost, host: String, paths: AgentPaths? = nil, afterwards: String = "") throws -> Int64 {
+        var correction = paths.flatMap(ClockState.load)
+        if correction == nil {
+            let answer = post.exchange(Array(Beat.stampedByServer(host: host).utf8))
+            if AgentRun.classify(answer.result, count: 1) != .delivered { try explain(answer.result, url: post.url, afterwards: afterwards) }
+            correction = answer.offset.map { ClockOffset.correction(offset: $0) } ?? 0
+        }
+        var stamp = Stamp(localTime: Clock.now(), correction: correction)
+        var answer = post.exchange(Array(Beat(timestamp: stamp.timestamp(), host: host).json.utf8))
+        let measured = answer.offset.map { ClockOffset.correction(offset: $0) } ?? correction!
+        if measured != correction {
+            // The correction saved no longer holds: once more, in the server's time.
+            stamp.correction = measured
+            answer = post.exchange(Array(Beat(timestamp: stamp.timestamp(), host: host).json.utf8))
+        }
+        if AgentRun.classify(answer.result, count: 1) != .delivered { try explain(answer.result, url: post.url, afterwards: afterwards) }
+        return measured
     }
 
     /// Why `result` is not a delivered heartbeat, as the exit of `--test` and `setup`.

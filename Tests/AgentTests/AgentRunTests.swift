@@ -333,31 +333,312 @@ let unreachable = PostResult.transport(kind: .unreachable, message: "Connection 
         LogindSession(type: type, locked: locked, idle: idleFor != nil, idleSince: idleFor.map { now - $0 } ?? 0)
     }
 
+    func presence(logind: [LogindSession]? = nil, x: XIdle? = nil, mutter: UInt64? = nil, saverActive: Bool? = nil,
+                  saverIdle: UInt64? = nil) -> Presence {
+        decision(logind: logind, x: x, mutter: mutter, saverActive: saverActive, saverIdle: saverIdle).presence
+    }
+
+    func decision(logind: [LogindSession]? = nil, x: XIdle? = nil, mutter: UInt64? = nil, saverActive: Bool? = nil,
+                  saverIdle: UInt64? = nil) -> IdleDecision {
+        IdleCheck.decide(IdleSources(logind: logind, x: x, mutterIdleMilliseconds: mutter, screenSaverActive: saverActive,
+                                     screenSaverIdleMilliseconds: saverIdle), limit: limit, now: now)
+    }
+
     @Test func nothingAnsweredMeansSendAsBefore() {
-        #expect(IdleCheck.presence(logind: nil, x: nil, limit: limit, now: now) == .unknown)
-        #expect(IdleCheck.presence(logind: [session("tty")], x: nil, limit: limit, now: now) == .unknown)
+        #expect(decision() == IdleDecision(presence: .unknown, source: nil))
+        #expect(presence(logind: [session("tty")]) == .unknown)
+        #expect(presence(logind: []) == .unknown)
     }
 
     @Test func logindLockAndIdleHints() {
-        #expect(IdleCheck.presence(logind: [session()], x: nil, limit: limit, now: now) == .present)
-        #expect(IdleCheck.presence(logind: [session(locked: true)], x: nil, limit: limit, now: now)
-                == .away(since: nil, reason: "the screen is locked"))
-        #expect(IdleCheck.presence(logind: [session(idleFor: 300)], x: nil, limit: limit, now: now) == .pausing)
-        #expect(IdleCheck.presence(logind: [session(idleFor: 600)], x: nil, limit: limit, now: now).awaySince == now - 600)
+        #expect(presence(logind: [session()]) == .present)
+        #expect(presence(logind: [session(locked: true)]) == .away(since: nil, reason: "the screen is locked"))
+        #expect(presence(logind: [session(idleFor: 300)]) == .pausing)
+        #expect(presence(logind: [session(idleFor: 600)]).awaySince == now - 600)
         // One unlocked, active session of two is enough; a tty session says nothing.
-        #expect(IdleCheck.presence(logind: [session(locked: true), session("wayland"), session("tty", idleFor: 9999)],
-                                   x: nil, limit: limit, now: now) == .present)
+        #expect(presence(logind: [session(locked: true), session("wayland"), session("tty", idleFor: 9999)]) == .present)
     }
 
     @Test func theXServerKnowsTheLastInput() {
-        #expect(IdleCheck.presence(logind: nil, x: XIdle(idleMilliseconds: 5_000, saverOn: false), limit: limit, now: now) == .present)
-        #expect(IdleCheck.presence(logind: nil, x: XIdle(idleMilliseconds: 120_000, saverOn: false), limit: limit, now: now) == .pausing)
-        #expect(IdleCheck.presence(logind: nil, x: XIdle(idleMilliseconds: 700_000, saverOn: false), limit: limit, now: now).awaySince == now - 700)
-        #expect(IdleCheck.presence(logind: nil, x: XIdle(idleMilliseconds: 1_000, saverOn: true), limit: limit, now: now).awaySince == now - 1)
+        #expect(presence(x: XIdle(idleMilliseconds: 5_000, saverOn: false)) == .present)
+        #expect(presence(x: XIdle(idleMilliseconds: 120_000, saverOn: false)) == .pausing)
+        #expect(presence(x: XIdle(idleMilliseconds: 700_000, saverOn: false)).awaySince == now - 700)
+        #expect(presence(x: XIdle(idleMilliseconds: 1_000, saverOn: true)).awaySince == now - 1)
         // Away wins over present, and the earliest known moment is taken.
-        #expect(IdleCheck.presence(logind: [session(idleFor: 650)], x: XIdle(idleMilliseconds: 900_000, saverOn: false),
-                                   limit: limit, now: now).awaySince == now - 900)
-        #expect(IdleCheck.presence(logind: [session(locked: true)], x: XIdle(idleMilliseconds: 700_000, saverOn: false),
-                                   limit: limit, now: now).awaySince == now - 700)
+        #expect(presence(logind: [session(idleFor: 650)], x: XIdle(idleMilliseconds: 900_000, saverOn: false)).awaySince == now - 900)
+        #expect(presence(logind: [session(locked: true)], x: XIdle(idleMilliseconds: 700_000, saverOn: false)).awaySince == now - 700)
+    }
+
+    @Test func gnomeMutterKnowsTheLastInputOnWayland() {
+        #expect(decision(mutter: 0) == IdleDecision(presence: .present, source: "GNOME Mutter"))
+        #expect(presence(mutter: 59_999) == .present)
+        #expect(presence(mutter: 60_000) == .pausing)
+        #expect(decision(mutter: 20 * 60_000) == IdleDecision(
+            presence: .away(since: now - 1200, reason: "no input in the GNOME session for 20 min"), source: "GNOME Mutter"))
+        #expect(presence(mutter: 599_999) == .pausing)
+        #expect(presence(mutter: 600_000).awaySince == now - 600)
+        // Wayland: logind says present (GNOME never set its idle hint), Mutter says away: away.
+        #expect(decision(logind: [session("wayland")], mutter: 20 * 60_000).source == "GNOME Mutter")
+        // A lock seen by logind wins over Mutter's recent input.
+        #expect(decision(logind: [session("wayland", locked: true)], mutter: 1_000) == IdleDecision(
+            presence: .away(since: nil, reason: "the screen is locked"), source: "logind"))
+    }
+
+    @Test func theScreenSaverSaysLockedOrBlankedAndOnKDEHowLongIdle() {
+        #expect(decision(saverActive: true) == IdleDecision(
+            presence: .away(since: nil, reason: "the screen saver is active (locked or blanked)"), source: "screen saver"))
+        #expect(presence(saverActive: true, saverIdle: 900_000).awaySince == now - 900)
+        #expect(decision(saverActive: false) == IdleDecision(presence: .present, source: "screen saver"))
+        #expect(presence(saverActive: false, saverIdle: 120_000) == .pausing)
+        #expect(presence(saverActive: false, saverIdle: 700_000).awaySince == now - 700)
+        // GetSessionIdleTime alone (GetActive unanswered) still counts.
+        #expect(presence(saverIdle: 700_000).awaySince == now - 700)
+        // KDE on Wayland: the lock from the screen saver, present from logind: away.
+        #expect(decision(logind: [session("wayland")], saverActive: true).source == "screen saver")
+    }
+
+    @Test func aPauseFromAnySourceHoldsTheMinuteAndTheEarliestAwayDecides() {
+        #expect(decision(logind: [session()], mutter: 120_000) == IdleDecision(presence: .pausing, source: "GNOME Mutter"))
+        #expect(decision(x: XIdle(idleMilliseconds: 700_000, saverOn: false), mutter: 800_000, saverActive: false,
+                         saverIdle: 650_000).source == "GNOME Mutter")
+        #expect(decision(logind: [session(idleFor: 2000)], mutter: 800_000).source == "logind")
+    }
+}
+
+@Suite struct SessionBusTests {
+    @Test func theBusIsFoundWithoutAShell() {
+        #expect(SessionBus.address(environment: ["DBUS_SESSION_BUS_ADDRESS": "unix:path=/tmp/x"], uid: 1000) == "unix:path=/tmp/x")
+        #expect(SessionBus.address(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000) == "unix:path=/run/user/1000/bus")
+        // Cron sets neither: the standard runtime folder of this user.
+        #expect(SessionBus.address(environment: [:], uid: 1234) == "unix:path=/run/user/1234/bus")
+        #expect(SessionBus.address(environment: ["DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": ""], uid: 7)
+                == "unix:path=/run/user/7/bus")
+        // A folder with characters an address must escape.
+        #expect(SessionBus.address(environment: ["XDG_RUNTIME_DIR": "/tmp/my run;x=1,é"], uid: 0)
+                == "unix:path=/tmp/my%20run%3bx%3d1%2c%c3%a9/bus")
+    }
+
+    @Test func aBusThatIsNotThereSaysSo() {
+        guard case .failure(let failure) = SessionBus.open(environment: ["DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"]) else {
+            Issue.record("a bus at a missing socket opened")
+            return
+        }
+        #expect(failure.message.contains("cannot reach the session bus unix:path=/nonexistent/bus"))
+    }
+}
+
+@Suite struct ClockTests {
+    @Test func theCorrectionIsWholeMinutesAndNothingWithinAMinute() {
+        #expect(ClockOffset.correction(offset: 0) == 0)
+        #expect(ClockOffset.correction(offset: 60) == 0)
+        #expect(ClockOffset.correction(offset: -60) == 0)
+        #expect(ClockOffset.correction(offset: 61) == 60)
+        #expect(ClockOffset.correction(offset: 361) == 360)
+        #expect(ClockOffset.correction(offset: 389) == 360)
+        #expect(ClockOffset.correction(offset: 391) == 420)
+        #expect(ClockOffset.correction(offset: -400 * 86_400 - 7) == -400 * 86_400)
+        #expect(ClockOffset.describe(360) == "6 min ahead of")
+        #expect(ClockOffset.describe(-400 * 86_400) == "400 days behind")
+        #expect(ClockOffset.describe(-3 * 3600) == "3 h behind")
+    }
+
+    @Test func timestampsParse() {
+        #expect(Clock.parse("2026-11-24T10:00:00Z") == 1_795_514_400)
+        #expect(Clock.parse("2026-11-24T10:00Z") == 1_795_514_400)
+        #expect(Clock.parse("2026-11-24T11:00:00+01:00") == 1_795_514_400)
+        #expect(Clock.parse("2026-11-24T08:30:00.5-01:30") == 1_795_514_400)
+        #expect(Clock.parse("yesterday") == nil)
+        for seconds: Int64 in [0, 1_795_514_401, 1_700_000_000] { #expect(Clock.parse(Clock.rfc3339(seconds)) == seconds) }
+    }
+
+    @Test func theCorrectionSavedHoldsInThisBootUntilTheClockIsSet() throws {
+        let paths = temporaryHome()
+        try FileText.makeDirectories(paths.stateDirectory)
+        #expect(ClockState.load(paths) == nil)
+        try ClockState.save(360, paths)
+        #expect(ClockState.load(paths) == 360)
+        let (boot, base) = ClockState.current()
+        // Another boot, or the wall clock set by more than a minute since: unknown again.
+        try FileText.replace(paths.clockFile, with: "360 another-boot \(base)\n")
+        #expect(ClockState.load(paths) == nil)
+        try FileText.replace(paths.clockFile, with: "360 \(boot) \(base - 120)\n")
+        #expect(ClockState.load(paths) == nil)
+        try FileText.replace(paths.clockFile, with: "360 \(boot) \(base - 30)\n")
+        #expect(ClockState.load(paths) == 360)
+        try FileText.replace(paths.clockFile, with: "junk\n")
+        #expect(ClockState.load(paths) == nil)
+    }
+}
+
+/// A server with a clock of its own: a time more than 5 minutes ahead of it is refused as
+/// Attendance refuses it (the whole request, 422), a heartbeat without one is stamped with
+/// its clock; every answer carries the offset of the agent's clock (`Date`).
+final class ClockServer {
+    let now: Int64
+    /// The agent's clock minus this one.
+    let offset: Int64
+    var stored: [Int64] = []
+    var requests = 0
+    var reachable = true
+
+    init(now: Int64, offset: Int64) {
+        self.now = now
+        self.offset = offset
+    }
+
+    func exchange(_ body: [UInt8]) -> Exchange {
+        requests += 1
+        guard reachable else { return Exchange(unreachable) }
+        let text = String(decoding: body, as: UTF8.self)
+        var times: [Int64] = []
+        let parts = text.split(separator: "\"timestamp\":\"", omittingEmptySubsequences: false).dropFirst()
+        for part in parts { times.append(Clock.parse(String(part.prefix { $0 != "\"" }))!) }
+        if parts.isEmpty { times = [now] }
+        if let late = times.first(where: { $0 > now + 300 }) {
+            return Exchange(.status(422, body: #"{"error":"timestamp \#(Clock.rfc3339(late)) is more than 5 minutes in the future"}"#),
+                            offset: offset)
+        }
+        let fresh = times.map { $0 / 60 }.filter { !stored.contains($0) }
+        stored += fresh
+        return Exchange(.status(200, body: #"{"accepted":\#(fresh.count),"duplicates":\#(times.count - fresh.count)}"#), offset: offset)
+    }
+}
+
+@Suite(.serialized) struct ClockSkewTests {
+    let serverNow: Int64 = 1_795_514_400
+
+    func run(_ paths: AgentPaths, _ server: ClockServer, local: Int64, correction: Int64?) throws -> Outcome {
+        let stamp = Stamp(localTime: local, correction: correction)
+        let beat = Beat(timestamp: stamp.timestamp(), host: "laptop", unchecked: correction == nil)
+        let run = AgentRun(paths: paths, beat: beat, log: AgentLog(path: paths.logFile), deadline: .max, stamp: stamp,
+                           clock: { local }, exchange: server.exchange)
+        return try run.run().outcome
+    }
+
+    @Test func aFastClockWithNothingKnownLetsTheServerStampAndKeepsTheCorrection() throws {
+        let paths = temporaryHome()
+        let server = ClockServer(now: serverNow, offset: 360)
+        #expect(try run(paths, server, local: serverNow + 360, correction: nil) == .delivered)
+        #expect(server.stored == [serverNow / 60] && server.requests == 1)
+        #expect(ClockState.load(paths) == 360)
+        #expect(FileText.read(paths.logFile)!.contains("clock is 6 min ahead of the server's: heartbeats are stamped in the server's time"))
+        // The next minute is stamped in the server's time: stored, one request.
+        let next = ClockServer(now: serverNow + 60, offset: 360)
+        #expect(try run(paths, next, local: serverNow + 420, correction: ClockState.load(paths)) == .delivered)
+        #expect(next.stored == [serverNow / 60 + 1] && next.requests == 1)
+    }
+
+    @Test func aCorrectionThatNoLongerHoldsIsMeasuredAgainAndTheMinuteSentInTheServersTime() throws {
+        let paths = temporaryHome()
+        // Saved: within a minute; now 6 minutes fast: 422, then the same minute in server time.
+        let fast = ClockServer(now: serverNow, offset: 360)
+        #expect(try run(paths, fast, local: serverNow + 360, correction: 0) == .delivered)
+        #expect(fast.stored == [serverNow / 60] && fast.requests == 2)
+        #expect(!FileText.read(paths.logFile)!.contains("dropped"))
+        // 400 days slow: the stray minute is stored (past times are taken), then the right one.
+        let slow = ClockServer(now: serverNow, offset: -400 * 86_400)
+        #expect(try run(paths, slow, local: serverNow - 400 * 86_400, correction: 0) == .delivered)
+        #expect(slow.stored.contains(serverNow / 60) && slow.requests == 2)
+        #expect(ClockState.load(paths) == -400 * 86_400)
+    }
+
+    @Test func minutesQueuedBeforeTheClockWasKnownAreSentInTheServersTime() throws {
+        let paths = temporaryHome()
+        let server = ClockServer(now: serverNow + 600, offset: 360)
+        server.reachable = false
+        for minute: Int64 in 0..<10 {
+            #expect(try run(paths, server, local: serverNow + 360 + minute * 60, correction: nil) == .queued("cannot reach the server (Connection refused); the heartbeat is queued"))
+        }
+        #expect(try HeartbeatQueue(paths: paths).load().allSatisfy(\.unchecked))
+        #expect(FileText.read(paths.queueFile)!.hasSuffix("\tlaptop\tlocal\n"))
+        server.reachable = true
+        #expect(try run(paths, server, local: serverNow + 960, correction: nil) == .delivered)
+        // Each minute where it belongs in the server's clock; none six minutes late.
+        #expect(server.stored.sorted() == (0...10).map { serverNow / 60 + $0 })
+        #expect(try HeartbeatQueue(paths: paths).load().isEmpty)
+    }
+
+    @Test func aQueuedMinuteTheServerFindsInTheFutureIsSentAgainInItsTime() throws {
+        let paths = temporaryHome()
+        // Stamped with a correction that held then (none), queued, the clock since 6 min fast.
+        try FileText.makeDirectories(paths.stateDirectory)
+        try HeartbeatQueue(paths: paths).append([Beat(timestamp: Clock.rfc3339(serverNow + 360), host: "laptop"),
+                                                 Beat(timestamp: Clock.rfc3339(serverNow - 60), host: "laptop")])
+        let server = ClockServer(now: serverNow, offset: 360)
+        #expect(try run(paths, server, local: serverNow + 420, correction: 360) == .delivered)
+        #expect(server.stored.sorted() == [serverNow / 60 - 1, serverNow / 60, serverNow / 60 + 1])
+        #expect(!FileText.read(paths.logFile)!.contains("dropped"))
+    }
+}
+
+@Suite struct AwayNudgeTests {
+    let now: Int64 = 1_795_514_400  // 2026-11-24T10:00:00Z
+
+    @Test func oneNudgeAfterALongAbsenceNoneAfterAShortOne() {
+        var absence: AwayNudge.Absence?
+        var told: [(Int64, Int64)] = []
+        func step(_ presence: Presence, _ at: Int64, minutes: Int = 30) {
+            let result = AwayNudge.step(absence, presence, now: at, minutes: minutes)
+            absence = result.keep
+            if let tell = result.tell { told.append(tell) }
+        }
+        // Away from 09:20 (input stopped then, seen at 09:30), back at 10:00: 40 minutes.
+        step(.present, now - 3600)
+        step(.away(since: now - 2400, reason: "idle"), now - 1800)
+        step(.away(since: now - 2400, reason: "idle"), now - 1740)
+        step(.pausing, now - 1680)
+        #expect(absence == AwayNudge.Absence(start: now - 2400, last: now - 1740))
+        step(.present, now)
+        #expect(told.count == 1 && told[0] == (now - 2400, now) && absence == nil)
+        // Once per absence: the next minutes say nothing.
+        step(.present, now + 60)
+        #expect(told.count == 1)
+        // A lock says nothing of when the input stopped: the first away run starts it.
+        step(.away(since: nil, reason: "locked"), now + 120)
+        step(.present, now + 120 + 10 * 60)
+        #expect(told.count == 1)
+        // Off, or a session gone (logged out), tells nothing.
+        step(.away(since: nil, reason: "locked"), now + 3600)
+        step(.present, now + 7200, minutes: 0)
+        step(.away(since: nil, reason: "locked"), now + 7300)
+        step(.unknown, now + 7400)
+        step(.present, now + 9999)
+        #expect(told.count == 1)
+    }
+
+    @Test func theMessageNamesTheTimesAndTheDayPage() {
+        #expect(AwayNudge.dayPage(heartbeatURL: "http://127.0.0.1:8080/api/heartbeat", date: "2026-11-24")
+                == "http://127.0.0.1:8080/days/2026-11-24")
+        #expect(AwayNudge.dayPage(heartbeatURL: "https://example.org/attendance/api/heartbeat?x=1", date: "2026-11-24")
+                == "https://example.org/attendance/days/2026-11-24")
+        let message = AwayNudge.message(start: now - 6300, end: now, heartbeatURL: "http://h/api/heartbeat")
+        #expect(message.summary == "Away \(Clock.localTime(now - 6300))–\(Clock.localTime(now)) — open the day to count it as work")
+        #expect(message.body == "http://h/days/\(Clock.localDate(now - 6300))")
+    }
+}
+
+@Suite struct BacklogTests {
+    @Test func heartbeatsOlderThanADayAreCountedWithTheOldest() throws {
+        let paths = temporaryHome()
+        try FileText.makeDirectories(paths.stateDirectory)
+        let queue = HeartbeatQueue(paths: paths)
+        let now: Int64 = 1_795_514_400
+        #expect(queue.backlog(now: now) == nil)
+        try queue.append([Beat(timestamp: Clock.rfc3339(now - 3 * 86_400), host: "a"),
+                          Beat(timestamp: Clock.rfc3339(now - 3 * 86_400 + 60), host: "a"),
+                          Beat(timestamp: Clock.rfc3339(now - 3600), host: "a")])
+        let backlog = try #require(queue.backlog(now: now))
+        #expect(backlog.count == 2 && backlog.oldest == now - 3 * 86_400)
+        #expect(AgentRun.describeBacklog(backlog) == "the queue holds 2 heartbeats older than a day, the oldest from 2026-11-21")
+        // A run that cannot deliver them says so in the log once a day.
+        let server = FakeServer([unreachable, unreachable, unreachable])
+        for minute in 0..<2 {
+            let beat = Beat(timestamp: Clock.rfc3339(now + Int64(minute) * 60), host: "laptop")
+            _ = try AgentRun(paths: paths, beat: beat, log: AgentLog(path: paths.logFile), deadline: .max,
+                             clock: { now + Int64(minute) * 60 }, send: server.send).run()
+        }
+        let log = FileText.read(paths.logFile)!
+        #expect(log.ranges(of: "older than a day").count == 1)
+        #expect(log.contains("the queue holds 2 heartbeats older than a day, the oldest from 2026-11-21; they are sent when the server takes heartbeats again"))
     }
 }

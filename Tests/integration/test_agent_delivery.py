@@ -112,7 +112,8 @@ def sent_stamps_of(bodies):
     stamps = []
     for body in bodies:
         document = json.loads(body)
-        stamps += [beat["timestamp"] for beat in document.get("heartbeats", [document])]
+        # (a run's first heartbeat, before the clock's offset is known, the server stamps)
+        stamps += [beat["timestamp"] for beat in document.get("heartbeats", [document]) if "timestamp" in beat]
     return stamps
 
 

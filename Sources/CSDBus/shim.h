@@ -1,5 +1,5 @@
-#ifndef ATTENDANCE_CLOGIND_SHIM_H
-#define ATTENDANCE_CLOGIND_SHIM_H
+#ifndef ATTENDANCE_CSDBUS_SHIM_H
+#define ATTENDANCE_CSDBUS_SHIM_H
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
@@ -31,6 +31,14 @@ typedef struct {
     void (*error_free)(sd_bus_error *);
     sd_bus_message *(*message_unref)(sd_bus_message *);
     sd_bus *(*flush_close_unref)(sd_bus *);
+    int (*bus_new)(sd_bus **);
+    int (*set_address)(sd_bus *, const char *);
+    int (*set_bus_client)(sd_bus *, int);
+    int (*start)(sd_bus *);
+    int (*new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *, const char *, const char *);
+    int (*set_auto_start)(sd_bus_message *, int);
+    int (*append)(sd_bus_message *, const char *, ...);
+    int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
 } attendance_sd_bus;
 
 static inline int attendance_load_sd_bus(attendance_sd_bus *f, char *error, size_t error_size) {
@@ -52,6 +60,14 @@ static inline int attendance_load_sd_bus(attendance_sd_bus *f, char *error, size
     ATTENDANCE_LOAD(error_free, "sd_bus_error_free")
     ATTENDANCE_LOAD(message_unref, "sd_bus_message_unref")
     ATTENDANCE_LOAD(flush_close_unref, "sd_bus_flush_close_unref")
+    ATTENDANCE_LOAD(bus_new, "sd_bus_new")
+    ATTENDANCE_LOAD(set_address, "sd_bus_set_address")
+    ATTENDANCE_LOAD(set_bus_client, "sd_bus_set_bus_client")
+    ATTENDANCE_LOAD(start, "sd_bus_start")
+    ATTENDANCE_LOAD(new_method_call, "sd_bus_message_new_method_call")
+    ATTENDANCE_LOAD(set_auto_start, "sd_bus_message_set_auto_start")
+    ATTENDANCE_LOAD(append, "sd_bus_message_append")
+    ATTENDANCE_LOAD(call, "sd_bus_call")
 #undef ATTENDANCE_LOAD
     return 0;
 }
@@ -137,5 +153,122 @@ done:
     if (reply) f.message_unref(reply);
     if (bus) f.flush_close_unref(bus);
     return found;
+}
+/* The user's session bus, one connection per run: the desktop's idle monitor, screen
+   saver and notification server are asked over it. `address` is a D-Bus address
+   (DBUS_SESSION_BUS_ADDRESS, or unix:path=$XDG_RUNTIME_DIR/bus); sd_bus_open_user is not
+   used because it needs XDG_RUNTIME_DIR, which cron does not set. */
+typedef struct {
+    attendance_sd_bus f;
+    sd_bus *bus;
+} attendance_user_bus;
+
+/* What a failed call was: the name is not on the bus, no answer in time, or another error. */
+enum { ATTENDANCE_BUS_FAILED = -1, ATTENDANCE_BUS_NOT_THERE = -2, ATTENDANCE_BUS_TIMED_OUT = -3 };
+
+static inline int attendance_user_bus_open(attendance_user_bus *b, const char *address, uint64_t timeout_usec,
+                                           char *error, size_t error_size) {
+    error[0] = 0;
+    b->bus = NULL;
+    if (attendance_load_sd_bus(&b->f, error, error_size) < 0) return ATTENDANCE_BUS_FAILED;
+    int r = b->f.bus_new(&b->bus);
+    if (r >= 0) r = b->f.set_address(b->bus, address);
+    if (r >= 0) r = b->f.set_bus_client(b->bus, 1);
+    if (r >= 0) r = b->f.start(b->bus);
+    if (r < 0) {
+        snprintf(error, error_size, "cannot reach the session bus %s: %s", address, strerror(-r));
+        if (b->bus) b->f.flush_close_unref(b->bus);
+        b->bus = NULL;
+        return r == -ENOENT || r == -ECONNREFUSED ? ATTENDANCE_BUS_NOT_THERE : ATTENDANCE_BUS_FAILED;
+    }
+    b->f.set_method_call_timeout(b->bus, timeout_usec);
+    return 0;
+}
+
+static inline void attendance_user_bus_close(attendance_user_bus *b) {
+    if (b->bus) b->f.flush_close_unref(b->bus);
+    b->bus = NULL;
+}
+
+/* A failed call's kind, with its message in `error`. */
+static inline int attendance_bus_failure(int r, sd_bus_error *bus_error, char *error, size_t error_size) {
+    const char *name = bus_error->name ? bus_error->name : "";
+    int kind = ATTENDANCE_BUS_FAILED;
+    if (strcmp(name, "org.freedesktop.DBus.Error.ServiceUnknown") == 0 ||
+        strcmp(name, "org.freedesktop.DBus.Error.NameHasNoOwner") == 0) {
+        snprintf(error, error_size, "not on the session bus");
+        kind = ATTENDANCE_BUS_NOT_THERE;
+    } else if (r == -ETIMEDOUT || strcmp(name, "org.freedesktop.DBus.Error.Timeout") == 0 ||
+               strcmp(name, "org.freedesktop.DBus.Error.NoReply") == 0) {
+        snprintf(error, error_size, "timed out");
+        kind = ATTENDANCE_BUS_TIMED_OUT;
+    } else {
+        snprintf(error, error_size, "%s%s%s", bus_error->message ? bus_error->message : strerror(r < 0 ? -r : r),
+                 bus_error->name ? ", " : "", bus_error->name ? bus_error->name : "");
+    }
+    return kind;
+}
+
+/* Calls a method without arguments whose answer is one value of `type` ('t', 'u' or 'b'),
+   stored in `value`. The call never starts a service (no D-Bus activation): a desktop
+   that is not running says nothing. Returns 0, or one of the kinds above. */
+static inline int attendance_user_bus_get(attendance_user_bus *b, const char *destination, const char *path,
+                                          const char *interface, const char *member, char type, uint64_t *value,
+                                          char *error, size_t error_size) {
+    sd_bus_message *call = NULL, *reply = NULL;
+    sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+    int result = 0;
+    error[0] = 0;
+    int r = b->f.new_method_call(b->bus, &call, destination, path, interface, member);
+    if (r >= 0) r = b->f.set_auto_start(call, 0);
+    if (r >= 0) r = b->f.call(b->bus, call, 0, &bus_error, &reply);
+    if (r < 0) {
+        result = attendance_bus_failure(r, &bus_error, error, error_size);
+    } else if (type == 't') {
+        uint64_t v = 0;
+        r = b->f.read(reply, "t", &v);
+        *value = v;
+    } else if (type == 'u') {
+        uint32_t v = 0;
+        r = b->f.read(reply, "u", &v);
+        *value = v;
+    } else {
+        int v = 0;
+        r = b->f.read(reply, "b", &v);
+        *value = (uint64_t)(v != 0);
+    }
+    if (result == 0 && r < 0) {
+        snprintf(error, error_size, "%s answered with something other than '%c'", member, type);
+        result = ATTENDANCE_BUS_FAILED;
+    }
+    b->f.error_free(&bus_error);
+    if (reply) b->f.message_unref(reply);
+    if (call) b->f.message_unref(call);
+    return result;
+}
+
+/* org.freedesktop.Notifications.Notify: one notification, no actions, the server's own
+   expiry. Returns 0 (its id in `id`), or one of the kinds above. */
+static inline int attendance_user_bus_notify(attendance_user_bus *b, const char *application, const char *summary,
+                                             const char *body, uint32_t *id, char *error, size_t error_size) {
+    sd_bus_message *call = NULL, *reply = NULL;
+    sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+    int result = 0;
+    error[0] = 0;
+    int r = b->f.new_method_call(b->bus, &call, "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                                 "org.freedesktop.Notifications", "Notify");
+    if (r >= 0) r = b->f.set_auto_start(call, 0);
+    if (r >= 0) r = b->f.append(call, "susssasa{sv}i", application, (uint32_t)0, "", summary, body, 0, 0, (int32_t)-1);
+    if (r >= 0) r = b->f.call(b->bus, call, 0, &bus_error, &reply);
+    if (r < 0) {
+        result = attendance_bus_failure(r, &bus_error, error, error_size);
+    } else if (b->f.read(reply, "u", id) < 0) {
+        snprintf(error, error_size, "Notify answered with something other than an id");
+        result = ATTENDANCE_BUS_FAILED;
+    }
+    b->f.error_free(&bus_error);
+    if (reply) b->f.message_unref(reply);
+    if (call) b->f.message_unref(call);
+    return result;
 }
 #endif
