@@ -112,7 +112,7 @@ extension IdleCheck {
             notes.append("logind: no answer (\(FileText.text(error)))")
         }
 
-        if let display, !display.isEmpty {
+        if let display, !display.isEmpty, !IdleCheck.isWaylandOnly(sources.logind) {
             var idle: UInt = 0
             var saver: Int32 = 0
             if attendance_x_idle(display, &idle, &saver, &error, error.count) == 0 {
@@ -121,6 +121,10 @@ extension IdleCheck {
             } else {
                 notes.append("X display \(display): no answer (\(FileText.text(error)))")
             }
+        }
+
+        if let display, !display.isEmpty, IdleCheck.isWaylandOnly(sources.logind) {
+            notes.append("X display \(display): not asked (the session is Wayland; Xwayland sees only input to X windows)")
         }
 
         guard let sessionBus else { return (sources, notes) }

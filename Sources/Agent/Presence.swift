@@ -71,6 +71,14 @@ public struct IdleDecision: Equatable, Sendable {
 }
 
 public enum IdleCheck {
+    /// True when this user's graphical sessions are all Wayland: then the X display (a
+    /// Wayland desktop's Xwayland) is not asked, since its idle time grows while the user
+    /// types into Wayland windows.
+    public static func isWaylandOnly(_ logind: [LogindSession]?) -> Bool {
+        let graphical = (logind ?? []).filter(\.isGraphical)
+        return !graphical.isEmpty && graphical.allSatisfy { $0.type == "wayland" }
+    }
+
     /// The rule, with no I/O: any source that says away wins (a locked screen, or no input
     /// for `limit` seconds); else a pause in progress; else present; else unknown. A source
     /// that did not answer (nil) or has no graphical session says nothing.

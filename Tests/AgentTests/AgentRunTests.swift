@@ -369,6 +369,14 @@ let unreachable = PostResult.transport(kind: .unreachable, message: "Connection 
         #expect(presence(logind: [session(locked: true)], x: XIdle(idleMilliseconds: 700_000, saverOn: false)).awaySince == now - 700)
     }
 
+    @Test func xwaylandIsNotAskedInAWaylandSession() {
+        #expect(IdleCheck.isWaylandOnly([session("wayland")]))
+        #expect(IdleCheck.isWaylandOnly([session("wayland"), session("tty")]))
+        #expect(!IdleCheck.isWaylandOnly([session("wayland"), session("x11")]))
+        #expect(!IdleCheck.isWaylandOnly([session("tty")]))
+        #expect(!IdleCheck.isWaylandOnly(nil))
+    }
+
     @Test func gnomeMutterKnowsTheLastInputOnWayland() {
         #expect(decision(mutter: 0) == IdleDecision(presence: .present, source: "GNOME Mutter"))
         #expect(presence(mutter: 59_999) == .present)

@@ -145,6 +145,16 @@ def test_x_input_is_seen_through_the_screen_saver_extension(stack, tmp_path, xse
     assert "Now: present" in result.stdout, result.stdout
 
 
+def test_in_a_wayland_session_the_xwayland_display_is_not_asked(stack, tmp_path, bus, xserver):
+    # Xwayland's idle time grows while the user types into Wayland windows: not evidence.
+    address, set_sessions = bus
+    set_sessions({"type": "wayland"})
+    result, _ = run_agent(tmp_path, stack, address, xserver, "1", "--test")
+    assert result.returncode == 0, result.stderr
+    assert f"X display {xserver}: not asked (the session is Wayland" in result.stdout
+    assert "Now: present" in result.stdout, result.stdout
+
+
 def test_an_agent_without_an_x_server_or_a_bus_still_sends(stack, tmp_path):
     before = time.time()
     result, _ = run_agent(tmp_path, stack, None, ":99999")
