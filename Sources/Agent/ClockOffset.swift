@@ -48,11 +48,13 @@ public struct ClockState: Equatable, Sendable {
         try FileText.replace(paths.clockFile, with: "\(correction) \(now.boot) \(now.base)\n")
     }
 
-    /// This boot's id and the wall clock minus the boot clock, in seconds.
-    static func current() -> (boot: String, base: Int64) {
+    /// This boot's id and the wall clock minus the boot clock, in seconds; read once a run.
+    static func current() -> (boot: String, base: Int64) { facts }
+
+    private static let facts: (boot: String, base: Int64) = {
         let boot = (FileText.read("/proc/sys/kernel/random/boot_id") ?? "").filter { !$0.isWhitespace }
         var since = timespec()
         clock_gettime(CLOCK_BOOTTIME, &since)
         return (boot.isEmpty ? "-" : boot, Clock.now() - Int64(since.tv_sec))
-    }
+    }()
 }

@@ -138,6 +138,10 @@ extension IdleCheck {
             case .success(let milliseconds):
                 sources.mutterIdleMilliseconds = milliseconds
                 notes.append("GNOME Mutter idle monitor: no input for \(milliseconds / 1000) s")
+                // GNOME: its lock is logind's LockedHint, which GNOME Shell sets; the
+                // freedesktop screen saver would add two questions and nothing new.
+                notes.append("freedesktop screen saver: not asked (GNOME answered)")
+                return (sources, notes)
             case .failure(let failure):
                 notes.append("GNOME Mutter idle monitor: no answer (\(failure.message))")
             }
