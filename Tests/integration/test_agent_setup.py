@@ -5,12 +5,14 @@ real systemctl where no systemd user manager runs (as on this machine: no user b
 import os
 import pwd
 import re
+import shlex
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, TOKEN, Stack
 from test_agent import AGENT, stored_minutes
 
 USER = pwd.getpwuid(os.getuid()).pw_name
@@ -210,3 +212,58 @@ def test_an_empty_or_wrong_token_writes_nothing(stack, tmp_path):
     assert result.returncode == 64 and "--token" in result.stderr
     assert not config(tmp_path).exists() and not (tmp_path / "table").exists()
 
+
+def printed_setup(stack):
+    """The set-up command scripts/serve (make run) printed at its start."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        lines = (stack.data_dir / "serve.out").read_text().splitlines()
+        found = [line.strip() for line in lines if line.strip().startswith("attendance-agent setup ")]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError("serve printed no setup command:\n" + (stack.data_dir / "serve.out").read_text())
+
+
+def test_make_run_prints_the_setup_command_for_its_url_and_token(tmp_path):
+    stack = Stack(token="")  # no BEARER_TOKEN: serve makes DATA_DIR/token, as on a first `make run`
+    try:
+        token_file = stack.data_dir / "token"
+        line = printed_setup(stack)
+        assert line == f"attendance-agent setup --url {stack.url}/api/heartbeat --token-file {token_file}"
+        # Copied as printed, it works.
+        with_crontab(tmp_path)
+        result = setup(tmp_path, *shlex.split(line)[2:])
+        assert result.returncode == 0, result.stderr
+        assert f"BEARER_TOKEN={token_file.read_text().strip()}\n" in config(tmp_path).read_text()
+    finally:
+        stack.stop()
+    # Started with BEARER_TOKEN, there is no file to name.
+    stack = Stack()
+    try:
+        assert printed_setup(stack) == f'attendance-agent setup --url {stack.url}/api/heartbeat --token "$BEARER_TOKEN"'
+    finally:
+        stack.stop()
+
+
+def test_with_several_people_make_run_prints_a_persons_setup_command(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    binary = os.environ.get("ATTENDANCE_FCGI", str(ROOT / ".build/debug/attendance-fcgi"))
+    added = subprocess.run([binary, "person", "add", "anna", "--database", str(data / "attendance.sqlite")],
+                           env=dict(os.environ, BEARER_TOKEN=TOKEN), capture_output=True, text=True, timeout=30)
+    assert added.returncode == 0, added.stderr
+    logins = tmp_path / "htpasswd"
+    subprocess.run(["htpasswd", "-cbB", str(logins), "anna", "anna pass"], check=True, capture_output=True)
+    stack = Stack(data_dir=data, env={"HTPASSWD": str(logins)}, ready=(200, 401))
+    try:
+        line = printed_setup(stack)
+        # No command shows a person's token (person token makes a new one): the one person add printed.
+        assert line == f"attendance-agent setup --url {stack.url}/api/heartbeat --token-file NAME.token"
+        assert "person token" not in (stack.data_dir / "serve.out").read_text()
+        (tmp_path / "anna.token").write_text(added.stdout.strip().splitlines()[-1] + "\n")
+        with_crontab(tmp_path)
+        result = setup(tmp_path, *shlex.split(line.replace("NAME.token", str(tmp_path / "anna.token")))[2:])
+        assert result.returncode == 0, result.stderr
+    finally:
+        stack.stop()
