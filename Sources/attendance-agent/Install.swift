@@ -165,8 +165,8 @@ enum Schedule {
     static func addCronLine(_ line: String) throws -> String {
         let scratch = "/tmp/attendance-agent-crontab.\(getpid())"
         defer { unlink(scratch) }
-        // No crontab yet makes `crontab -l` fail; that is an empty one.
-        _ = spawn(["crontab", "-l"], stdout: scratch)
+        // No crontab yet makes `crontab -l` fail ("no crontab for USER"); that is an empty one.
+        _ = spawn(["crontab", "-l"], stdout: scratch, stderr: "/dev/null")
         var current = FileText.read(scratch) ?? ""
         if current.split(separator: "\n").contains(where: { $0 == line }) {
             return "Scheduled with cron (already in your crontab): \(line)"
