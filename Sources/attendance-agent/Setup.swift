@@ -13,7 +13,9 @@ struct Setup: ParsableCommand {
         discussion: """
             The configuration is written (mode 0600) only after the server accepted a heartbeat \
             with it; nothing is written otherwise. The schedule is the crontab line when cron is \
-            installed, else a systemd user timer; setup says which.
+            installed, else a systemd user timer when this user's systemd manager answers; setup \
+            says which. With neither, it ends (exit 1) with what to install or run; the \
+            configuration stays written.
             """)
 
     @Option(help: "The server's heartbeat URL, e.g. https://attendance.example.org/api/heartbeat.")
@@ -42,7 +44,8 @@ struct Setup: ParsableCommand {
         let secret: String
         if let tokenFile {
             guard let text = FileText.read(tokenFile) else {
-                throw fail("cannot read the token file \(tokenFile): \(String(cString: strerror(errno))); nothing was written", 78)
+                throw fail("cannot read the token file \(tokenFile): \(String(cString: strerror(errno))); nothing was written. "
+                           + "`make run` prints the setup command with the URL and token file it serves", 78)
             }
             secret = text.filter { !$0.isWhitespace }
             guard !secret.isEmpty else { throw fail("\(tokenFile) holds no token (it is empty); nothing was written", 78) }
@@ -75,15 +78,11 @@ struct Setup: ParsableCommand {
             print("The X idle check will ask display \(display), this session's DISPLAY; logind is asked in any case.")
         }
 
+        // Said before the schedule is touched: a failed step below must not hide it.
         let executable = Schedule.executablePath()
+        if let note = Schedule.pathNote(executable, environment) { print(note) }
         if !noSchedule {
-            print(try Schedule.add(executable: executable, environment: environment))
-        }
-        let folder = FileText.parent(of: executable)
-        let onPath = (environment.variables["PATH"] ?? "").split(separator: ":").contains { String($0) == folder }
-        if !onPath {
-            print("Note: \(folder) is not on your PATH. The schedule uses the full path; to type `attendance-agent` "
-                  + "yourself, add it (e.g. export PATH=\"\(folder):$PATH\" in ~/.profile).")
+            print(try Schedule.add(executable: executable, environment: environment, configWritten: paths.configFile))
         }
     }
 }

@@ -141,8 +141,3 @@ def test_config_file_is_read(stack, home):
     result = subprocess.run([AGENT, "--test"], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
 
-
-def test_install_prints_the_crontab_line(home):
-    result = subprocess.run([AGENT, "install"], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 0
-    assert result.stdout.startswith("* * * * * /") and result.stdout.strip().endswith("attendance-agent")

@@ -360,7 +360,10 @@ def booted(debs, newer):
             shutil.copy(deb, root / "srv")
         prepare = Machine(root)
         prepare.apt("update")
-        prepare.apt("install", "--download-only", *(f"/srv/{deb.name}" for deb in debs.values()), "curl", "apache2-utils", "procps", "sqlite3")
+        # (for the agent's set-up, which first finds neither: libpam-systemd, without which
+        # no user manager starts, and cron)
+        prepare.apt("install", "--download-only", *(f"/srv/{deb.name}" for deb in debs.values()), "curl", "apache2-utils", "procps",
+                    "sqlite3", "libpam-systemd", "cron")
         nspawn = subprocess.Popen(["systemd-nspawn", "-q", "-D", str(root), "-b", "--console=passive", "--private-network",
                                    "--register=no", "--keep-unit"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 90
@@ -481,6 +484,68 @@ def test_under_systemd_an_upgrade_restarts_the_responder_and_keeps_the_data(boot
     assert (status, json.loads(body)) == (200, {"accepted": 0, "duplicates": 1})
     after = booted.unit("attendance-fcgi.service", "MainPID")
     assert after not in ("0", before), (before, after)
+
+
+AGENT_SETUP = "HOME=/root attendance-agent setup --url http://127.0.0.1:8080/api/heartbeat --token-file /etc/attendance/token"
+
+
+def stored_heartbeats(booted):
+    return int(booted.sh("sqlite3 -readonly /var/lib/attendance/attendance.sqlite 'SELECT COUNT(*) FROM heartbeat'").stdout)
+
+
+def wait_for_a_heartbeat(booted, before, seconds, why):
+    """A heartbeat the schedule sent (setup's own went in before `before` was counted)."""
+    started = time.monotonic()
+    while stored_heartbeats(booted) == before:
+        assert time.monotonic() - started < seconds, why()
+        time.sleep(1)
+    return time.monotonic() - started
+
+
+def test_under_systemd_agent_setup_without_cron_says_what_to_do_then_schedules_a_user_timer(booted, debs):
+    booted.install(f"/srv/{debs['attendance-agent'].name}")
+    # Root, no cron, no session (so no user manager): the configuration is written, the
+    # schedule is not, and the message says both ways on.
+    done = booted.sh(AGENT_SETUP, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "accepted a heartbeat" in done.stdout and "not on your PATH" not in done.stdout
+    assert "apt-get install cron (Debian, Ubuntu)" in done.stderr and "then run: attendance-agent install --apply" in done.stderr
+    assert "loginctl enable-linger root" in done.stderr
+    assert "The configuration is written (/root/.config/attendance/agent.conf)" in done.stderr
+    assert "systemd user timer written to /root/.config/systemd/user" in done.stderr
+    assert booted.sh("HOME=/root attendance-agent install", check=False).stdout == ""  # no crontab line
+    # The advice followed: root's user manager runs from now on (and from each boot). It
+    # needs pam_systemd, which a Debian system with systemd has and minbase leaves out.
+    booted.apt("install", "libpam-systemd")
+    booted.sh("loginctl enable-linger root; "
+              "for i in $(seq 300); do [ -S /run/user/0/systemd/private ] && exit 0; sleep 0.1; done; exit 1")
+    # From a shell without XDG_RUNTIME_DIR (as here, as su or ssh without a session give),
+    # and with it.
+    for runtime in ("", "XDG_RUNTIME_DIR=/run/user/0 "):
+        done = booted.sh(runtime + AGENT_SETUP)
+        assert "Scheduled with a systemd user timer (no cron here)" in done.stdout, done.stdout + done.stderr
+    user = "XDG_RUNTIME_DIR=/run/user/0 systemctl --user "
+    assert booted.sh(user + "is-enabled attendance-agent.timer").stdout.strip() == "enabled"
+    assert booted.sh(user + "is-active attendance-agent.timer").stdout.strip() == "active"
+    # Its first run, at the next full minute, reaches the server.
+    took = wait_for_a_heartbeat(booted, stored_heartbeats(booted), 75, lambda: booted.sh(
+        user + "status --no-pager attendance-agent.service; journalctl --no-pager -n 30", check=False).stdout)
+    print(f"\nthe user timer's heartbeat came {took:.0f} s after setup")
+    assert booted.sh(user + "show -P Result attendance-agent.service").stdout.strip() == "success"
+
+
+def test_under_systemd_agent_setup_uses_cron_once_it_is_installed(booted):
+    booted.sh("XDG_RUNTIME_DIR=/run/user/0 systemctl --user disable --now attendance-agent.timer")
+    booted.apt("install", "cron")
+    done = booted.sh(AGENT_SETUP)
+    assert "Scheduled with cron: added to your crontab: * * * * * /usr/bin/attendance-agent" in done.stdout, done.stdout
+    assert "* * * * * /usr/bin/attendance-agent" in booted.sh("crontab -l").stdout.splitlines()
+    assert booted.sh("HOME=/root attendance-agent install").stdout == "* * * * * /usr/bin/attendance-agent\n"
+    # cron reads the changed table at the next minute and runs the agent then.
+    took = wait_for_a_heartbeat(booted, stored_heartbeats(booted), 130,
+                                lambda: booted.sh("journalctl -u cron --no-pager -n 30", check=False).stdout)
+    print(f"\ncron's heartbeat came {took:.0f} s after setup")
+    assert "CMD (/usr/bin/attendance-agent)" in booted.sh("journalctl -u cron --no-pager").stdout
 
 
 def test_under_systemd_remove_stops_it_and_nginx_keeps_running(booted):
