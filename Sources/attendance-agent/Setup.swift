@@ -61,11 +61,22 @@ struct Setup: ParsableCommand {
         } catch {
             throw fail(error.message + "; nothing was written", 78)
         }
-        let post = HTTPPost(url: config.url, token: config.token, timeoutMilliseconds: 10_000)
-        try Send.verify(post, host: Clock.hostname(), afterwards: "Nothing was written.")
-        print("Checked: \(config.url) accepted a heartbeat; the URL and the token are right.")
-
         let paths = environment.paths
+        let post = HTTPPost(url: config.url, token: config.token, timeoutMilliseconds: 10_000)
+        let correction = try Send.verify(post, host: Clock.hostname(), paths: paths, afterwards: "Nothing was written.")
+        print("Checked: \(config.url) accepted a heartbeat; the URL and the token are right.")
+        // The runs stamp in the server's time from their first minute.
+        try? FileText.makeDirectories(paths.stateDirectory)
+        try? ClockState.save(correction, paths)
+        if correction != 0 {
+            print("Warning: this computer's clock is \(ClockOffset.describe(correction)) the server's; heartbeats are "
+                  + "stamped in the server's time, but setting the clock right (NTP) is better.")
+        }
+        if let backlog = HeartbeatQueue(paths: paths).backlog(now: Clock.now()) {
+            print("Warning: \(AgentRun.describeBacklog(backlog)), kept from before (see \(paths.logFile) for why); "
+                  + "the first run that reaches the server sends them.")
+        }
+
         do throws(AgentError) {
             try FileText.makeDirectories(FileText.parent(of: paths.configFile))
             try FileText.replace(paths.configFile, with: config.fileText)

@@ -245,6 +245,11 @@ def test_a_backlog_older_than_a_day_is_told_by_test_the_log_and_setup(stack, tmp
     result, _ = run_agent(home, stack, None, "--test", idle_minutes="0")
     assert result.returncode == 0, result.stderr
     assert f"Backlog: the queue holds 5 heartbeats older than a day, the oldest from {oldest:%Y-%m-%d}" in result.stdout
+    # setup warns of it (and writes nothing else here: --no-schedule).
+    result, _ = run_agent(home, stack, None, "setup", "--url", stack.url + "/api/heartbeat", "--token", stack.token,
+                          "--no-schedule")
+    assert result.returncode == 0, result.stderr
+    assert f"Warning: the queue holds 5 heartbeats older than a day, the oldest from {oldest:%Y-%m-%d}" in result.stdout
     # The next run delivers them, and the warning is gone.
     result, _ = run_agent(home, stack, None, idle_minutes="0")
     assert result.returncode == 0 and queue(home) == []
@@ -263,6 +268,11 @@ def test_a_wrong_laptop_clock_loses_no_minute_and_stores_none_elsewhere(stack, t
     assert result.returncode == 0, result.stdout + result.stderr
     size = "6 min ahead of" if offset == "+6m" else "400 days behind"
     assert f"Clock: this computer's clock is {size} the server's" in result.stdout
+    # setup says it too, and what it wrote makes the runs below stamp right from the start.
+    result, _ = run_agent(home, stack, None, "setup", "--url", stack.url + "/api/heartbeat", "--token", stack.token,
+                          "--no-schedule", clock=clock)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Warning: this computer's clock is {size} the server's" in result.stdout
     # Three runs: each its own minute in the server's time, exit 0, nothing queued.
     for _ in range(3):
         before = time.time()
