@@ -81,9 +81,9 @@ public struct BusFailure: Error, Equatable {
 }
 
 extension IdleCheck {
-    /// Asks every source this run can reach: logind (this user's sessions, system bus), the
-    /// X server when `display` is set, and on the session bus (when there is one) GNOME
-    /// Mutter's idle monitor and the freedesktop screen saver. Returns what they said and,
+    /// Asks every source this run can reach: logind (this user's sessions, system bus), on
+    /// the session bus (when there is one) GNOME Mutter's idle monitor and the freedesktop
+    /// screen saver, and the X server when `display` is set. Returns what they said and,
     /// for `--test`, a line per source.
     public static func read(display: String?, sessionBus: Result<SessionBus, BusFailure>?,
                             timeoutMilliseconds: UInt64 = 2000) -> (sources: IdleSources, notes: [String]) {
@@ -112,22 +112,13 @@ extension IdleCheck {
             notes.append("logind: no answer (\(FileText.text(error)))")
         }
 
-        if let display, !display.isEmpty, !IdleCheck.isWaylandOnly(sources.logind) {
-            var idle: UInt = 0
-            var saver: Int32 = 0
-            if attendance_x_idle(display, &idle, &saver, &error, error.count) == 0 {
-                sources.x = XIdle(idleMilliseconds: UInt64(idle), saverOn: saver != 0)
-                notes.append("X display \(display): no input for \(idle / 1000) s\(saver != 0 ? ", screen saver on" : "")")
-            } else {
-                notes.append("X display \(display): no answer (\(FileText.text(error)))")
-            }
-        }
+        if let sessionBus { askDesktop(sessionBus, &sources, &notes) }
+        askX(display, &sources, &notes)
+        return (sources, notes)
+    }
 
-        if let display, !display.isEmpty, IdleCheck.isWaylandOnly(sources.logind) {
-            notes.append("X display \(display): not asked (the session is Wayland; Xwayland sees only input to X windows)")
-        }
-
-        guard let sessionBus else { return (sources, notes) }
+    /// GNOME Mutter's idle monitor, then (not on GNOME) the freedesktop screen saver.
+    static func askDesktop(_ sessionBus: Result<SessionBus, BusFailure>, _ sources: inout IdleSources, _ notes: inout [String]) {
         switch sessionBus {
         case .failure(let failure):
             notes.append("GNOME Mutter idle monitor: no answer (\(failure.message))")
@@ -141,7 +132,7 @@ extension IdleCheck {
                 // GNOME: its lock is logind's LockedHint, which GNOME Shell sets; the
                 // freedesktop screen saver would add two questions and nothing new.
                 notes.append("freedesktop screen saver: not asked (GNOME answered)")
-                return (sources, notes)
+                return
             case .failure(let failure):
                 notes.append("GNOME Mutter idle monitor: no answer (\(failure.message))")
             }
@@ -155,7 +146,7 @@ extension IdleCheck {
                 line += "GetActive no answer (\(failure.message))"
                 if failure.endsTheService {
                     notes.append("freedesktop screen saver: no answer (\(failure.message))")
-                    return (sources, notes)
+                    return
                 }
             }
             switch bus.get(saver.0, saver.1, saver.2, "GetSessionIdleTime", type: "u") {
@@ -167,6 +158,29 @@ extension IdleCheck {
             }
             notes.append(line)
         }
-        return (sources, notes)
+    }
+
+    /// The X server, when a display is configured and the desktop did not already say how
+    /// long there was no input (Mutter, KDE's screen saver: the same figure, without
+    /// loading libX11), and the session is not Wayland.
+    static func askX(_ display: String?, _ sources: inout IdleSources, _ notes: inout [String]) {
+        guard let display, !display.isEmpty else { return }
+        var error = [CChar](repeating: 0, count: 512)
+        if sources.mutterIdleMilliseconds != nil || sources.screenSaverIdleMilliseconds != nil {
+            notes.append("X display \(display): not asked (the desktop said how long there was no input)")
+            return
+        }
+        if IdleCheck.isWaylandOnly(sources.logind) {
+            notes.append("X display \(display): not asked (the session is Wayland; Xwayland sees only input to X windows)")
+            return
+        }
+        var idle: UInt = 0
+        var saver: Int32 = 0
+        if attendance_x_idle(display, &idle, &saver, &error, error.count) == 0 {
+            sources.x = XIdle(idleMilliseconds: UInt64(idle), saverOn: saver != 0)
+            notes.append("X display \(display): no input for \(idle / 1000) s\(saver != 0 ? ", screen saver on" : "")")
+        } else {
+            notes.append("X display \(display): no answer (\(FileText.text(error)))")
+        }
     }
 }

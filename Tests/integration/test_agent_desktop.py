@@ -106,6 +106,16 @@ def test_gnome_mutter_idle_time_decides_on_wayland(stack, tmp_path, gnome):
     assert "GNOME Mutter idle monitor: no input for 1200 s" in result.stdout, result.stdout
 
 
+def test_on_gnome_the_x_display_and_the_screen_saver_are_not_asked(stack, tmp_path, gnome):
+    # GNOME on X11: Mutter's idle time is the X server's; the lock is logind's.
+    home = make_dirs(tmp_path / "home")
+    gnome.set(mutter_idle_ms=1000)
+    result, _ = run_agent(home, stack, gnome, "--test", extra={"DISPLAY": ":97"})
+    assert result.returncode == 0, result.stderr
+    assert "X display :97: not asked (the desktop said how long there was no input)" in result.stdout
+    assert "freedesktop screen saver: not asked (GNOME answered)" in result.stdout
+
+
 def test_the_freedesktop_screen_saver_active_or_not(stack, tmp_path, kde):
     home = make_dirs(tmp_path / "home")
     # KDE on Wayland: locked, and GetSessionIdleTime not supported.
