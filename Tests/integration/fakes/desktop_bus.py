@@ -10,20 +10,10 @@ import json
 import subprocess
 from pathlib import Path
 
+from private_bus import start_bus
+
 HERE = Path(__file__).parent
 
-CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={runtime}/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_destination="*"/>
-    <allow receive_type="*"/>
-  </policy>
-</busconfig>
-"""
 
 DEFAULTS = {"mutter_idle_ms": 0, "screensaver_active": False, "screensaver_idle_ms": 0, "delay": 0}
 
@@ -47,11 +37,7 @@ class DesktopBus:
 
     def __enter__(self):
         self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        config = self.directory / "session.conf"
-        config.write_text(CONFIG.format(runtime=self.runtime_dir))
-        self.daemon = subprocess.Popen(["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.address = self.daemon.stdout.readline().strip()
+        self.daemon, self.address = start_bus("session", self.runtime_dir / "bus", self.directory / "session.conf")
         self.set()
         if self.services:
             # Debian's python3-dbus and python3-gi belong to the system interpreter.

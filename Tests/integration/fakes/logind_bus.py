@@ -10,20 +10,10 @@ import os
 import subprocess
 from pathlib import Path
 
+from private_bus import start_bus
+
 HERE = Path(__file__).parent
 
-CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={directory}/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_destination="*"/>
-    <allow receive_type="*"/>
-  </policy>
-</busconfig>
-"""
 
 
 class LogindBus:
@@ -39,11 +29,7 @@ class LogindBus:
                   "idle": False, "idle_since_usec": 0}, **s) for n, s in enumerate(sessions)]}))
 
     def __enter__(self):
-        config = self.directory / "bus.conf"
-        config.write_text(CONFIG.format(directory=self.directory))
-        self.daemon = subprocess.Popen(["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.address = self.daemon.stdout.readline().strip()
+        self.daemon, self.address = start_bus("system", self.directory / "system_bus_socket", self.directory / "bus.conf")
         self.set_sessions({})
         # Debian's python3-dbus and python3-gi belong to the system interpreter.
         self.logind = subprocess.Popen(["/usr/bin/python3", str(HERE / "fake_logind.py"), str(self.state)],
