@@ -16,6 +16,17 @@ local function refuse(status, message, extra)
   return status
 end
 
+-- The static files under /static/v/VERSION/ (VERSION names their contents, see
+-- nginx/server.conf): served from /static/, and kept by browsers for a year.
+do
+  local file = (r.req_attr["uri.path"] or ""):match("^/static/v/%x%x%x%x%x%x%x%x%x%x%x%x/([%w._-]+)$")
+  if file then
+    r.req_attr["uri.path"] = "/static/" .. file
+    r.resp_header["Cache-Control"] = "public, max-age=31536000, immutable"
+    return 0
+  end
+end
+
 -- The path as the responder will route it is the raw one; the decoded, simplified
 -- one is what a lenient router might see. Guard both spellings.
 local path = r.req_attr["uri.path"] or ""

@@ -51,7 +51,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(page.contains(#"id="week-delta">0:00<"#))         // Monday: no day of this week is over yet
         #expect(page.contains("2024 by month <span class=\"through\">through 2024-06-02</span>"))
         #expect(page.contains(#"<td class="positive">+5:00</td>"#))  // June's balance through Sunday
-        #expect(page.contains(#"<script type="application/json" id="chart-data">{"#))
+        #expect(page.contains(#"<svg class="chart" id="daily-chart""#) && page.contains(#"<svg class="chart" id="balance-chart""#))
         #expect(!page.contains("style=\""))
         #expect(!page.contains("<script>"))
     }
@@ -73,19 +73,31 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(page.contains(#"id="today-note">target reached<"#))
     }
 
-    @Test func chartDataIsValidJSONWithTheDaysShown() throws {
+    @Test func theChartsCarryTheDaysShown() throws {
         let page = html(send(try makePageApp(), "GET", "/dashboard"))
-        let start = try #require(page.range(of: #"<script type="application/json" id="chart-data">"#))
-        let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
-        let data = try #require(try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8)) as? [String: Any])
-        let daily = try #require(data["daily"] as? [String: Any])
-        #expect((daily["labels"] as? [String])?.count == 28)
-        #expect((daily["labels"] as? [String])?.last == "2024-06-03")
-        #expect((daily["effective"] as? [Int])?.suffix(8) == [540, 540, 540, 540, 540, 0, 0, 0])  // Mon 27 May … Mon 3 June
-        let balance = try #require(data["balance"] as? [String: Any])
+        let daily = try bars(page)
+        #expect(daily.count == 28)
+        #expect(daily.last?["date"] == "2024-06-03")
+        #expect(daily.suffix(8).map { $0["effective"] } == ["540", "540", "540", "540", "540", "0", "0", "0"])  // Mon 27 May … Mon 3 June
+        #expect(daily.suffix(8).map { $0["expected"] } == ["480", "480", "480", "480", "480", "0", "0", "480"])
+        // Each bar is a link to its day, with its figures as a tooltip.
+        #expect(page.contains(#"<a href="/days/2024-05-27"><g class="bar""#))
+        #expect(page.contains("<title>2024-05-27: worked 9:00 · expected 8:00</title>"))
         // From the period's first day (Monday 27 May) to yesterday: +1:00 a weekday.
-        #expect(balance["labels"] as? [String] == (27...31).map { "2024-05-\($0)" } + ["2024-06-01", "2024-06-02"])
-        #expect(balance["balance"] as? [Int] == [60, 120, 180, 240, 300, 300, 300])
+        #expect(page.contains(#"data-first="2024-05-27" data-values="60,120,180,240,300,300,300""#))
+        #expect(page.contains("<title>Balance on 2024-05-31: +5:00</title>"))
+        #expect(page.contains("<title>Balance on 2024-06-02: +5:00</title>"))
+        // No chart library: nothing but the page's own script.
+        #expect(!page.contains("chart.min.js") && !page.contains("chart-data"))
+    }
+
+    @Test func theChartScalesAreWholeHours() {
+        #expect(DashboardCharts.hourStep(60) == 60)
+        #expect(DashboardCharts.hourStep(300) == 60)
+        #expect(DashboardCharts.hourStep(301) == 120)
+        #expect(DashboardCharts.hourStep(600) == 120)
+        #expect(DashboardCharts.hourStep(96 * 60) == 24 * 60)
+        #expect(DashboardCharts.number(12.34) == "12.3" && DashboardCharts.number(7.0) == "7" && DashboardCharts.number(-0.04) == "0")
     }
 
     @Test func userTextIsEscapedEverywhere() throws {
@@ -294,7 +306,9 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         let dashboard = html(send(app, "GET", "/dashboard"))
         #expect(dashboard.contains(#"id="balance">+25:00<"#))
         #expect(dashboard.contains(#"<span id="vacation-taken">2.5</span>"#))
-        #expect(dashboard.contains(#""kinds":["#) && dashboard.contains(#""vacation","vacation","vacation-half""#))
+        let absences = try bars(dashboard).filter { $0["absent"] != "0" }.map { [$0["date"]!, $0["absent"]!] }
+        #expect(absences == [["2024-05-28", "480"], ["2024-05-29", "480"], ["2024-05-30", "240"]])
+        #expect(dashboard.contains("2024-05-30: worked 9:00 · expected 4:00 · Vacation (half day)</title>"))
         let days = html(send(app, "GET", "/corrections?from=2024-05-27&to=2024-06-02"))
         #expect(days.contains(#"<span class="badge absence">Vacation (half day)</span>"#))
         #expect(location(form(app, "/absences/delete", [("date", "2024-05-29")])) == "/absences?removed=2024-05-29")
@@ -397,5 +411,19 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(disagreements(entry).isEmpty)
         #expect(disagreements(row).isEmpty)
         #expect(disagreements(model).isEmpty)
+    }
+}
+
+/// The `data-` attributes of each `<g class="bar">` of the daily chart.
+func bars(_ page: String) throws -> [[String: String]] {
+    let pattern = try NSRegularExpression(pattern: #"<g class="bar"([^>]*)>"#)
+    let attribute = try NSRegularExpression(pattern: #"data-([a-z]+)="([^"]*)""#)
+    return pattern.matches(in: page, range: NSRange(page.startIndex..., in: page)).map { match in
+        let tag = String(page[Range(match.range(at: 1), in: page)!])
+        var values: [String: String] = [:]
+        for pair in attribute.matches(in: tag, range: NSRange(tag.startIndex..., in: tag)) {
+            values[String(tag[Range(pair.range(at: 1), in: tag)!])] = String(tag[Range(pair.range(at: 2), in: tag)!])
+        }
+        return values
     }
 }

@@ -52,7 +52,8 @@ enum DashboardPage {
         let month: Figure
         let year: Int
         let months: [MonthRow]
-        let chartJSON: String
+        let daily: DashboardCharts.Daily
+        let line: DashboardCharts.Balance
         /// This year's vacation, when an allowance is set.
         let vacation: Vacation?
         /// "A break is due in 0:20" while working, when the rules are on and a §4 threshold is near.
@@ -104,7 +105,8 @@ enum DashboardPage {
             todayProgress: min(todayFigures.effective, max(todayFigures.expected, 1)), todayMax: max(todayFigures.expected, 1),
             week: Figure(ledger.totals(from: monday, to: yesterday)), month: Figure(ledger.totals(from: monthStart, to: yesterday)),
             year: yesterday.year, months: months,
-            chartJSON: chartJSON(ledger, today: today, chartStart: chartStart),
+            daily: DashboardCharts.daily(ledger, today: today, days: recentDays),
+            line: DashboardCharts.balance(ledger, start: chartStart, yesterday: yesterday),
             vacation: try vacation(context, settings: settings, today: today),
             breakDue: breakDue(todayFigures, rules: ledger.policy.schedule.version(on: today).workRules, nowMinute: context.nowMinute),
             away: try context.database.runningEntry().map { entry in
@@ -112,7 +114,7 @@ enum DashboardPage {
                      soFar: Format.duration(entry.span(nowMinute: context.nowMinute).minutes))
             },
             awayMessage: awayMessage(try context.request.queryItems["away"]))
-        return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true, charts: true)
+        return pages.render("dashboard", model, title: "Dashboard", path: "/dashboard", script: true)
     }
 
     /// While working (a minute worked in the last 5) under rules that deduct, and within
@@ -175,36 +177,5 @@ enum DashboardPage {
         return Vacation(year: today.year, allowance: Format.halfDays(count.allowanceHalves), taken: Format.halfDays(count.takenHalves),
                         planned: Format.halfDays(count.plannedHalves), remaining: Format.halfDays(count.remainingHalves),
                         tone: count.remainingHalves < 0 ? "negative" : "zero")
-    }
-
-    /// The charts' data, safe to place inside `<script type="application/json">`: only
-    /// dates (`YYYY-MM-DD`), integers and absence kinds (fixed words), written out
-    /// directly — no text from users (a holiday's name stays out), so nothing to escape,
-    /// and no encoder to pay for on the busiest page. Per recent day: worked, expected,
-    /// the time an absence took off the day, the time a holiday took off, and the kind
-    /// of absence (`""`, `vacation`, …, or `holiday`).
-    static func chartJSON(_ ledger: Ledger, today: LocalDate, chartStart: LocalDate) -> String {
-        let recent = ledger.days(from: today.adding(days: -(recentDays - 1)), to: today)
-        let policy = ledger.policy
-        let absent = recent.map { policy.base(on: $0.date) - $0.expected }
-        let holiday = recent.map { $0.holiday != nil && $0.inPeriod ? policy.schedule.minutes(on: $0.date) : 0 }
-        let kinds = recent.map { day -> String in
-            if let absence = day.absence { return "\"" + absence.kind.rawValue + (absence.halfDay ? "-half" : "") + "\"" }
-            return day.holiday != nil ? "\"holiday\"" : "\"\""
-        }
-        // The line ends yesterday, like the balance card: today is not over yet.
-        let yesterday = today.adding(days: -1)
-        var carry = ledger.balance(asOf: chartStart.adding(days: -1)).balance
-        let lineDays = ledger.days(from: chartStart, to: yesterday).filter(\.inPeriod)
-        let line = lineDays.map { day -> Int in
-            carry += day.effective - day.expected + (ledger.bookings[day.date] ?? 0)
-            return carry
-        }
-        func dates(_ days: [DayFigures]) -> String { "[" + days.map { "\"\($0.date)\"" }.joined(separator: ",") + "]" }
-        func numbers(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
-        return #"{"daily":{"labels":\#(dates(recent)),"effective":\#(numbers(recent.map(\.effective))),"#
-            + #""expected":\#(numbers(recent.map(\.expected))),"absent":\#(numbers(absent)),"holiday":\#(numbers(holiday)),"#
-            + #""kinds":[\#(kinds.joined(separator: ","))]},"balance":{"labels":\#(dates(lineDays)),"#
-            + #""balance":\#(numbers(line))}}"#
     }
 }

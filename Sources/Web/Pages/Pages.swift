@@ -1,4 +1,5 @@
 import Foundation
+import AttendanceCore
 import HTTPMessage
 import Mustache
 
@@ -18,7 +19,9 @@ public struct Pages: Sendable {
     }
 
     /// Loads every `*.mustache` file of `directory`.
-    public init(directory: String) throws {
+    /// The templates of `directory`; the static files' versioned URLs from `staticDirectory`
+    /// (by default `htdocs` beside the templates, as installed and in the checkout).
+    public init(directory: String, staticDirectory: String? = nil) throws {
         var library = MustacheLibrary()
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".mustache") }
         guard !names.isEmpty else { throw HTTPError(500, "no templates in \(directory)") }
@@ -27,6 +30,25 @@ public struct Pages: Sendable {
             try library.register(text, named: String(name.dropLast(".mustache".count)))
         }
         self.library = library
+        let folder = staticDirectory ?? ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("htdocs")
+        staticPrefix = Self.staticVersion(of: folder).map { "/static/v/\($0)/" } ?? "/static/"
+    }
+
+    /// Where the layout links the static files: `/static/v/VERSION/`, VERSION naming their
+    /// contents (the web servers let browsers keep such a URL for a year, `immutable`),
+    /// or `/static/` when the files cannot be read.
+    let staticPrefix: String
+
+    /// The first 12 hex digits of the SHA-256 of the folder's files (names and contents,
+    /// in name order): a new version of any file is a new URL for all of them.
+    static func staticVersion(of folder: String) -> String? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder).sorted(), !names.isEmpty else { return nil }
+        var bytes: [UInt8] = []
+        for name in names where !name.hasPrefix(".") {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { continue }
+            bytes += Array(name.utf8) + [0] + Array(data) + [0]
+        }
+        return String(sha256Hex(bytes).prefix(12))
     }
 
     /// What the layout needs besides the page's own HTML.
@@ -34,12 +56,12 @@ public struct Pages: Sendable {
         let title: String
         let body: String
         let nav: [NavItem]
-        /// `app.js` (the charts, the Print button).
+        /// `app.js` (the Print button, the settings' time zone suggestion).
         let script: Bool
-        /// Chart.js, for the pages that draw charts.
-        let charts: Bool
         /// Whose time an admin is looking at, read-only.
         let viewing: String?
+        /// `/static/v/VERSION/`.
+        let staticPrefix: String
     }
 
     struct NavItem {
@@ -53,11 +75,11 @@ public struct Pages: Sendable {
 
     /// `template` rendered with `model`, inside the layout, as a complete HTML response.
     func render(_ template: String, _ model: Any, title: String, path: String, status: Int = 200,
-                script: Bool = false, charts: Bool = false) -> Response {
+                script: Bool = false) -> Response {
         let body = library.render(model, withTemplate: template) ?? ""
         let items = Self.navigation + (chrome.people ? [("/people", "People")] : [])
         let nav = items.map { NavItem(href: $0.0, label: $0.1, current: $0.0 == path) }
-        var page = library.render(Layout(title: title, body: body, nav: nav, script: script, charts: charts, viewing: chrome.viewing),
+        var page = library.render(Layout(title: title, body: body, nav: nav, script: script, viewing: chrome.viewing, staticPrefix: staticPrefix),
                                   withTemplate: "layout") ?? body
         if let viewing = chrome.viewing { page = Self.linksKeeping(page, viewing) }
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
