@@ -18,10 +18,13 @@ public struct Settings: Sendable, Equatable {
     /// False until the settings were saved once (through the API or the page): a new
     /// install says what to set first.
     public var saved: Bool
+    /// Whose time this is, as the timesheet names it (SPEC §3 `name`, ≤ 100 characters);
+    /// "" when not given.
+    public var name: String
 
     public init(periodStart: LocalDate, periodEnd: LocalDate? = nil, timezone: Zone, openingBalanceMinutes: Int = 0,
                 vacationHalfDaysPerYear: Int = 0, workingDays: Set<Weekday> = Settings.mondayToFriday,
-                dailyRequiredMinutes: Int = 480, saved: Bool = true) {
+                dailyRequiredMinutes: Int = 480, saved: Bool = true, name: String = "") {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.timezone = timezone
@@ -30,6 +33,7 @@ public struct Settings: Sendable, Equatable {
         self.workingDays = workingDays
         self.dailyRequiredMinutes = dailyRequiredMinutes
         self.saved = saved
+        self.name = name
     }
 
     public static let mondayToFriday: Set<Weekday> = [.mon, .tue, .wed, .thu, .fri]

@@ -334,8 +334,8 @@ public struct AppDatabase: Sendable {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO settings (id, period_start, period_end, working_days, daily_required_minutes, timezone,
-                                      opening_balance_minutes, vacation_half_days, saved)
-                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                                      opening_balance_minutes, vacation_half_days, saved, name)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                 """, arguments: Self.arguments(fresh))
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedule") == 0 {
                 let settings = try Self.settings(db)
@@ -346,7 +346,8 @@ public struct AppDatabase: Sendable {
 
     static func arguments(_ settings: Settings) -> StatementArguments {
         [settings.periodStart, settings.periodEnd, settings.workingDayBits, settings.dailyRequiredMinutes,
-         settings.timezone.identifier, settings.openingBalanceMinutes, settings.vacationHalfDaysPerYear, settings.saved]
+         settings.timezone.identifier, settings.openingBalanceMinutes, settings.vacationHalfDaysPerYear, settings.saved,
+         settings.name]
     }
 
     // MARK: Heartbeats

@@ -359,7 +359,8 @@ struct ImportDocument<Source: ByteSource>: Change {
     /// Every member but the heartbeats, into the tables.
     func insertMembers(_ db: Database, _ document: [String: Any]) throws -> ImportSummary {
         guard let settings = document["settings"] as? [String: Any] else { throw InvalidValue(field: "settings", "settings: an object is required") }
-        try Self.insert(db, table: "settings", rows: [settings.merging(["id": Int64(1)]) { $1 }], key: "settings",
+        // (`name` came later: a document from before it has none, which is "")
+        try Self.insert(db, table: "settings", rows: [settings.merging(["id": Int64(1)]) { $1 }.merging(["name": ""]) { old, _ in old }], key: "settings",
                         columns: try TableColumn.all(db, "settings"), replace: true)
         guard let schedules = document["schedules"] as? [Any], !schedules.isEmpty else {
             throw InvalidValue(field: "schedules", "schedules: at least one schedule version is required")

@@ -338,6 +338,12 @@ enum Migrations {
                 ALTER TABLE daily_attendance ADD COLUMN trailing_run INTEGER;
                 """)
         }
+        migrator.registerMigration("v9-settings-name") { db in
+            try db.execute(sql: """
+                -- Whose time this is, as the timesheet names it (SPEC §3 `name`).
+                ALTER TABLE settings ADD COLUMN name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 100);
+                """)
+        }
         return migrator
     }
 }

@@ -52,7 +52,7 @@ struct SettingsRecord: FetchableRecord {
             vacationHalfDaysPerYear: try row.decode(forColumn: "vacation_half_days"),
             workingDays: Settings.workingDays(bits: try row.decode(forColumn: "working_days")),
             dailyRequiredMinutes: try row.decode(forColumn: "daily_required_minutes"),
-            saved: try row.decode(forColumn: "saved"))
+            saved: try row.decode(forColumn: "saved"), name: try row.decode(forColumn: "name"))
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import AttendanceCore
 import HTTPMessage
 import Storage
@@ -35,7 +36,7 @@ struct SettingsBody: Encodable {
     enum CodingKeys: String, CodingKey {
         case periodStart = "period_start", periodEnd = "period_end", workingDays = "working_days"
         case dailyRequiredMinutes = "daily_required_minutes", timezone
-        case openingBalance = "opening_balance_minutes", vacationDays = "vacation_days_per_year"
+        case openingBalance = "opening_balance_minutes", vacationDays = "vacation_days_per_year", name
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -53,6 +54,7 @@ struct SettingsBody: Encodable {
         } else {
             try container.encode(Double(halves) / 2, forKey: .vacationDays)
         }
+        try container.encode(settings.name, forKey: .name)
     }
 }
 
@@ -65,8 +67,10 @@ struct SettingsChange: Decodable {
     var timezone: String?
     var openingBalanceMinutes: Int?
     var vacationDaysPerYear: Double?
+    var name: String?
 
     static let openingLimit = 1_000_000
+    static let nameLimit = 100
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: SettingsBody.CodingKeys.self)
@@ -79,6 +83,7 @@ struct SettingsChange: Decodable {
         timezone = try container.decodeIfPresent(String.self, forKey: .timezone)
         openingBalanceMinutes = try container.decodeIfPresent(Int.self, forKey: .openingBalance)
         vacationDaysPerYear = try container.decodeIfPresent(Double.self, forKey: .vacationDays)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
     }
 
     init() {}
@@ -102,6 +107,16 @@ struct SettingsChange: Decodable {
                 throw ValidationError(.vacationDays, "vacation_days_per_year must be between 0 and 366 in steps of 0.5, not \(vacationDaysPerYear)")
             }
             settings.vacationHalfDaysPerYear = Int(halves)
+        }
+        if let name {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.count <= Self.nameLimit else {
+                throw ValidationError(.name, "name must be at most \(Self.nameLimit) characters, not \(trimmed.count)")
+            }
+            guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ValidationError(.name, "name must not contain line breaks or control characters")
+            }
+            settings.name = trimmed
         }
         if let end = settings.periodEnd, end < settings.periodStart {
             throw ValidationError(.periodEnd, "period_end \(end) is before period_start \(settings.periodStart)")

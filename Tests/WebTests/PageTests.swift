@@ -337,14 +337,21 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
 
 /// The days view's totals, the day page, the report and the CSV, in-process.
 @Suite struct DayPagesTests {
-    /// "Now" is Monday 2024-06-03: June's totals count that day alone, not the 19
-    /// weekdays still to come.
-    @Test func theDaysViewCountsUpToToday() throws {
+    /// "Now" is Monday 2024-06-03: June's totals count its complete days (the weekend of
+    /// 1–2 June, nothing expected), as the dashboard does: neither today, in progress, nor
+    /// the 19 weekdays still to come.
+    @Test func theDaysViewCountsThroughYesterday() throws {
         let page = html(send(try makePageApp(), "GET", "/corrections"))
-        #expect(page.contains(#"id="range-total">−8:00<"#))
-        #expect(page.contains("Through 2024-06-03"))
-        #expect(page.contains(#"href="/export/days.csv?from=2024-06-01&amp;to=2024-06-30""#) || page.contains("/export/days.csv?from=2024-06-01&to=2024-06-30"))
+        #expect(page.contains(#"id="range-total">0:00<"#))
+        #expect(page.contains(#"<span class="through" id="range-through">through 2024-06-02</span>"#))
+        #expect(page.contains("Through 2024-06-02, as on the dashboard"))
+        #expect(page.contains(#"<tr id="day-2024-06-03" class="in-progress">"#))
+        #expect(page.contains(#"<span class="badge muted in-progress">in progress</span>"#))
+        #expect(page.contains("Week from 2024-06-03 (in progress)"))
+        // A range of complete days: every one counted.
         let may = html(send(try makePageApp(), "GET", "/corrections?from=2024-05-27&to=2024-06-02"))
+        #expect(may.contains(#"id="range-total">+5:00<"#) && may.contains("through 2024-06-02"))
+        #expect(page.contains(#"href="/export/days.csv?from=2024-06-01&amp;to=2024-06-30""#) || page.contains("/export/days.csv?from=2024-06-01&to=2024-06-30"))
         #expect(may.contains(#"<td class="start">08:00</td>"#) && may.contains(#"<td class="end">17:00</td>"#))
         #expect(may.contains(#"<a href="/days/2024-05-27">"#))
     }
@@ -404,7 +411,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
                                       absence: "13", off: true, outside: false, corrected: true, signed: "2024-03", rules: "r", history: [entry],
                                       hasHistory: true, editLink: "14", rowClass: "15",
                                       week: CorrectionsPage.WeekTotal(label: "w", worked: "1", expected: "2", counted: "3",
-                                                                      difference: "4", tone: "5"))
+                                                                      difference: "4", tone: "5"), inProgress: true)
         let model = CorrectionsPage.Model(from: "a", to: "b", fromError: nil, toError: "c", saved: "d", rows: [row], total: "e",
                                           totalTone: "f", worked: "g", expected: "h", through: "i", csvLink: "j", formDate: "k",
                                           formDuration: "l", formNote: "m", dateError: nil, durationError: "o", noteError: "p")

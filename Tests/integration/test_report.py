@@ -166,3 +166,50 @@ def test_a_signed_month_prints_on_one_page_with_its_digest_and_passes_axe(stack,
     finally:
         driver.quit()
     assert not found, "\n".join(found)
+
+
+def test_a_timesheet_says_whose_it_is_and_what_each_row_is(tmp_path):
+    """A month that begins before the period, with a 25-hour day, a holiday and a vacation
+    day: the paper names the person, when it was printed, marks the rows outside the
+    period (not counted) and the long day, says "carried over" for the opening balance,
+    and has a legend for its tints; still one A4 page, and the totals are the period's."""
+    stack = Stack()
+    try:
+        requests.post(stack.url + "/api/settings", json={
+            "timezone": "Europe/Berlin", "period_start": "2025-10-15", "opening_balance_minutes": 150,
+            "name": "Anna Example"}, timeout=10).raise_for_status()
+        beats = []
+        for day in range(1, 32):
+            start = datetime(2025, 10, day, 9, 0, tzinfo=BERLIN)
+            if start.weekday() < 5:
+                beats += [{"timestamp": (start + timedelta(minutes=m)).isoformat(), "host": "pc"} for m in range(480)]
+        for first in range(0, len(beats), 5000):
+            stack.heartbeat(json={"heartbeats": beats[first:first + 5000]}).raise_for_status()
+        requests.post(stack.url + "/api/holidays", json={"date": "2025-10-31", "name": "Reformation Day"},
+                      timeout=10).raise_for_status()
+        requests.post(stack.url + "/api/absences", json={"from": "2025-10-20", "to": "2025-10-20", "kind": "vacation"},
+                      timeout=10).raise_for_status()
+        browser, _ = chromium_paths()
+        pdf = tmp_path / "report.pdf"
+        subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                        f"--print-to-pdf={pdf}", stack.url + "/report?month=2025-10"], capture_output=True, timeout=90)
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Pages:\s+1$", info, re.M), info
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        flat = " ".join(text.split())
+        assert "Timesheet October 2025 · Anna Example" in flat
+        assert re.search(r"Printed on \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.", flat), flat
+        for day in range(1, 15):
+            line = next(l for l in text.splitlines() if f"2025-10-{day:02d}" in l)
+            assert "before the period: not counted" in line, line
+        long_day = next(l for l in text.splitlines() if "2025-10-26" in l)
+        assert "25-hour day: clocks went back" in long_day, long_day
+        assert "Carried over into the period (it starts 2025-10-15): +2:30" in flat
+        assert "Holiday Absence (vacation, sick, leave) Outside the period: not counted" in flat
+        # The totals count the period's days only (15–31 October), as /api/days gives them.
+        days = requests.get(stack.url + "/api/days?from=2025-10-15&to=2025-10-31", timeout=10).json()
+        worked = sum(d["effective"] for d in days)
+        expected = sum(d["expected"] for d in days)
+        assert f"Month {worked // 60}:{worked % 60:02d} {expected // 60}:{expected % 60:02d}" in flat, flat
+    finally:
+        stack.stop()

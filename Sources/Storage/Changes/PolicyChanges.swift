@@ -74,7 +74,7 @@ public struct UpdateSettings: Change {
         saved.saved = true
         try db.execute(sql: """
             UPDATE settings SET period_start = ?, period_end = ?, working_days = ?, daily_required_minutes = ?,
-                timezone = ?, opening_balance_minutes = ?, vacation_half_days = ?, saved = ? WHERE id = 1
+                timezone = ?, opening_balance_minutes = ?, vacation_half_days = ?, saved = ?, name = ? WHERE id = 1
             """, arguments: AppDatabase.arguments(saved))
         if let version { try SaveScheduleVersion(version).write(db, at: now) }
         let schedule = try AppDatabase.schedule(db)

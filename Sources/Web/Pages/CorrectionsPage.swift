@@ -36,10 +36,13 @@ enum CorrectionsPage {
         let rowClass: String
         /// The week's subtotal, after its Sunday (or the range's last day).
         let week: WeekTotal?
+        /// Today: shown, marked, and not in the totals (they count complete days).
+        let inProgress: Bool
     }
 
-    /// A week's worked, expected, counted and difference, through today (a day still to
-    /// come is not a deficit); `counted` and `difference` are empty when all of it is to come.
+    /// A week's worked, expected, counted and difference, through yesterday like the
+    /// dashboard (today is not over, a day still to come is not a deficit); `counted` and
+    /// `difference` are empty when none of it is over.
     struct WeekTotal { let label, worked, expected, counted, difference, tone: String }
 
     struct Model {
@@ -50,8 +53,8 @@ enum CorrectionsPage {
         let total: String
         let totalTone: String
         let worked, expected: String
-        /// The last date the totals count (today, or the range's end when it is earlier);
-        /// nil when the range lies wholly after today.
+        /// The last date the totals count (yesterday, or the range's end when it is
+        /// earlier); nil when no day of the range is over.
         let through: String?
         let csvLink: String
         let formDate, formDuration, formNote: String
@@ -166,11 +169,13 @@ enum CorrectionsPage {
                        rules: rules.isEmpty ? nil : rules.joined(separator: "; "),
                        history: dayHistory, hasHistory: !dayHistory.isEmpty,
                        editLink: "/corrections?from=\(from)&to=\(to)&edit=\(day.date)#correction",
-                       rowClass: classes.joined(separator: " "),
-                       week: day.date.weekday == .sun || day.date == to ? weekTotal(ending: day.date, from: from, today: today, days, ledger) : nil)
+                       rowClass: (classes + (day.date == today ? ["in-progress"] : [])).joined(separator: " "),
+                       week: day.date.weekday == .sun || day.date == to ? weekTotal(ending: day.date, from: from, today: today, days, ledger) : nil,
+                       inProgress: day.date == today)
         }
-        // A day still to come is not a deficit: the totals stop at today.
-        let through = min(to, today)
+        // Complete days, as on the dashboard: today is not over, and a day still to come is
+        // not a deficit.
+        let through = min(to, today.adding(days: -1))
         let totals = through >= from ? ledger.totals(from: from, to: through) : .zero
         let model = Model(from: from.description, to: to.description, fromError: fromError, toError: toError, saved: saved,
                           rows: rows, total: Format.signed(totals.difference), totalTone: Format.tone(totals.difference),
@@ -183,14 +188,16 @@ enum CorrectionsPage {
         return pages.render("corrections", model, title: "Days", path: "/corrections", status: status)
     }
 
-    /// The subtotal of the week that ends on `last` (within the range), through today.
+    /// The subtotal of the week that ends on `last` (within the range), through yesterday.
     static func weekTotal(ending last: LocalDate, from: LocalDate, today: LocalDate, _ days: [DayFigures],
                           _ ledger: Ledger) -> WeekTotal {
         let monday = max(from, last.adding(days: -Weekday.allCases.firstIndex(of: last.weekday)!))
-        let through = min(last, today)
+        let through = min(last, today.adding(days: -1))
         let label = "Week from \(monday)" + (through < last && through >= monday ? ", through \(through)" : "")
         guard through >= monday else {
-            return WeekTotal(label: label + " (to come)", worked: "", expected: "", counted: "", difference: "", tone: "")
+            let today = last >= today && monday <= today
+            return WeekTotal(label: label + (today ? " (in progress)" : " (to come)"), worked: "", expected: "", counted: "",
+                             difference: "", tone: "")
         }
         let totals = ledger.totals(from: monday, to: through)
         let worked = days.filter { $0.date >= monday && $0.date <= through && $0.inPeriod }.reduce(0) { $0 + $1.worked }
@@ -230,6 +237,7 @@ extension CorrectionsPage.Row: MustacheParent {
         case "editLink": editLink
         case "rowClass": rowClass
         case "week": week
+        case "inProgress": inProgress
         default: nil
         }
     }

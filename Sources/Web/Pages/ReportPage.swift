@@ -12,6 +12,13 @@ enum ReportPage {
 
     struct Model {
         let title, month, previous, next: String
+        /// Whose timesheet: the `name` setting, else the login on a server of several people.
+        let whose: String?
+        /// "2026-12-03 15:47" on the person's clock.
+        let printedOn: String
+        /// "Carried over" when the month begins before the period (the opening balance),
+        /// else "Balance on" the day before the month.
+        let balanceBeforeLabel: String
         let rows: [Row]
         let worked, expected, difference, differenceTone: String
         let countedThrough: String?
@@ -90,18 +97,28 @@ enum ReportPage {
                                        zone: zone, nowMinute: context.nowMinute)
         let rows = days.map { day in
             let times = DayText.startEnd(day, in: zone)
-            let classes = [day.workingDay ? nil : "off", day.holiday == nil && day.absence == nil ? nil : "absent",
-                           day.date > today ? "future" : nil].compactMap { $0 }
+            let classes = [day.workingDay ? nil : "off", day.holiday == nil || day.absence != nil ? nil : "holiday",
+                           day.absence == nil ? nil : "absence", day.inPeriod ? nil : "outside",
+                           day.date == today ? "in-progress" : day.date > today ? "future" : nil].compactMap { $0 }
+            // What a row says of itself: outside the period, today, a day of 23 or 25 hours.
+            var marks: [String] = []
+            if !day.inPeriod { marks.append(day.date < settings.periodStart ? "before the period: not counted" : "after the period: not counted") }
+            if day.date == today { marks.append("today, in progress: not in the totals") }
+            let hours = zone.minutesIn(day.date) / 60
+            if hours > 24 { marks.append("\(hours)-hour day: clocks went back") }
+            if hours < 24 { marks.append("\(hours)-hour day: clocks went forward") }
+            let counted = day.inPeriod
             return Row(date: day.date.description, weekday: String(SettingsPage.weekdayNames[day.date.weekday]!.prefix(3)),
                        start: times?.start ?? "", end: times?.end ?? "",
                        breaks: day.work.map { Format.duration($0.breaks) } ?? "",
-                       worked: Format.duration(day.effective), expected: Format.duration(day.expected),
-                       difference: Format.signed(day.difference), tone: Format.tone(day.difference),
-                       remark: DayText.remarks(day, entryNotes: notes[day.date] ?? []).joined(separator: "; "),
+                       worked: Format.duration(day.effective), expected: counted ? Format.duration(day.expected) : "—",
+                       difference: counted ? Format.signed(day.difference) : "—", tone: counted ? Format.tone(day.difference) : "",
+                       remark: (marks + DayText.remarks(day, entryNotes: notes[day.date] ?? [])).joined(separator: "; "),
                        rowClass: classes.joined(separator: " "))
         }
-        // The month's days up to today count; a day still to come is not a deficit.
-        let through = min(last, today)
+        // The month's complete days count, as on the dashboard: today is in progress, and
+        // a day still to come is not a deficit.
+        let through = min(last, today.adding(days: -1))
         let totals = through >= first ? ledger.totals(from: first, to: through) : .zero
         let before = ledger.balance(asOf: first.adding(days: -1)).balance
         let after = ledger.balance(asOf: max(first.adding(days: -1), through)).balance
@@ -133,12 +150,19 @@ enum ReportPage {
             BookingRow(date: $0.date.description, kind: $0.kind == .payout ? "Payout" : "Adjustment",
                        minutes: Format.signed($0.minutes), note: $0.note)
         }
+        let people = context.app.people?.count ?? 0
+        let whose = !settings.name.isEmpty ? settings.name : people > 1 ? context.whose.person?.name : nil
+        let nowMinute = context.nowMinute
+        let printedOn = "\(zone.localDate(ofMinute: nowMinute)) \(zone.clock(minute: nowMinute))"
         let model = Model(
             title: month.name, month: month.description,
-            previous: month.previous.description, next: month.next.description, rows: rows,
+            previous: month.previous.description, next: month.next.description, whose: whose, printedOn: printedOn,
+            balanceBeforeLabel: first <= settings.periodStart ? "Carried over into the period (it starts \(settings.periodStart))"
+                : "Balance on \(first.adding(days: -1))",
+            rows: rows,
             worked: Format.duration(totals.effective), expected: Format.duration(totals.expected),
             difference: Format.signed(totals.difference), differenceTone: Format.tone(totals.difference),
-            countedThrough: through < last ? (through >= first ? through.description : "") : nil,
+            countedThrough: through < last ? (through >= first ? "through \(through)" : "(no day of it is over yet)") : nil,
             balanceBefore: Format.signed(before), balanceBeforeDate: first.adding(days: -1).description,
             balanceAfter: Format.signed(after), balanceAfterDate: max(first.adding(days: -1), through).description,
             balanceAfterTone: Format.tone(after), vacation: vacation,

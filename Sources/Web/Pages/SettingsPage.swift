@@ -51,12 +51,13 @@ enum SettingsPage {
         }
     }
 
-    /// Period, opening balance, vacation days and zone.
+    /// Name, period, opening balance, vacation days and zone.
     struct GeneralForm {
-        enum Slot { case periodStart, periodEnd, opening, vacation, timezone, general }
-        var periodStart = "", periodEnd = "", opening = "", vacation = "", timezone = ""
+        enum Slot { case name, periodStart, periodEnd, opening, vacation, timezone, general }
+        var name = "", periodStart = "", periodEnd = "", opening = "", vacation = "", timezone = ""
         var errors = FormErrors<Slot> { field in
             switch field {
+            case .name: .name
             case .periodStart: .periodStart
             case .periodEnd: .periodEnd
             case .openingBalance: .opening
@@ -122,7 +123,7 @@ enum SettingsPage {
 
         /// The forms filled from what is stored.
         init(_ settings: Settings, schedule: Schedule, today: LocalDate) {
-            general = GeneralForm(periodStart: settings.periodStart.description, periodEnd: settings.periodEnd?.description ?? "",
+            general = GeneralForm(name: settings.name, periodStart: settings.periodStart.description, periodEnd: settings.periodEnd?.description ?? "",
                                   opening: Format.typedSigned(settings.openingBalanceMinutes),
                                   vacation: Format.halfDays(settings.vacationHalfDaysPerYear), timezone: settings.timezone.identifier)
             let inForce = schedule.version(on: today)
@@ -165,8 +166,8 @@ enum SettingsPage {
 
     struct Model {
         let saved: String?
-        let periodStart, periodEnd, opening, vacation: String
-        let periodStartError, periodEndError, openingError, vacationError, timezoneError, generalError: String?
+        let name, periodStart, periodEnd, opening, vacation: String
+        let nameError, periodStartError, periodEndError, openingError, vacationError, timezoneError, generalError: String?
         /// Some 420 zones grouped by region (`Europe`: `Berlin`, …): dictionaries, because
         /// swift-mustache reads a struct's fields by reflection, which made this list most
         /// of the page's cost.
@@ -227,10 +228,11 @@ enum SettingsPage {
     /// Period, opening balance, vacation days and zone, with the API's rules.
     static func post(_ context: RequestContext) throws -> Response {
         let fields = try Form(context.request)
-        var typed = GeneralForm(periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
+        var typed = GeneralForm(name: fields["name"].trimmingWhitespace, periodStart: fields["period_start"].trimmingWhitespace, periodEnd: fields["period_end"].trimmingWhitespace,
                                 opening: fields["opening_balance"].trimmingWhitespace, vacation: fields["vacation_days"].trimmingWhitespace,
                                 timezone: fields["timezone"])
         var change = SettingsChange()
+        change.name = typed.name
         change.periodStart = typed.periodStart
         change.periodEnd = .some(typed.periodEnd.isEmpty ? nil : typed.periodEnd)
         change.timezone = typed.timezone
@@ -469,8 +471,8 @@ enum SettingsPage {
                        removable: schedule.versions.count > 1)
         }
         let model = Model(
-            saved: saved, periodStart: general.periodStart, periodEnd: general.periodEnd, opening: general.opening,
-            vacation: general.vacation, periodStartError: general.errors[.periodStart], periodEndError: general.errors[.periodEnd],
+            saved: saved, name: general.name, periodStart: general.periodStart, periodEnd: general.periodEnd, opening: general.opening,
+            vacation: general.vacation, nameError: general.errors[.name], periodStartError: general.errors[.periodStart], periodEndError: general.errors[.periodEnd],
             openingError: general.errors[.opening], vacationError: general.errors[.vacation],
             timezoneError: general.errors[.timezone], generalError: general.errors[.general],
             timezoneGroups: zoneGroups(zones, selected: general.timezone), suggestZone: !settings.saved,
