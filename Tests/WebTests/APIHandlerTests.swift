@@ -24,6 +24,13 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         #expect(json(changed)["working_days"] as? [String] == ["mon", "sat"])
         #expect(json(changed)["timezone"] as? String == "Europe/Berlin")
         #expect(json(send(app, "POST", "/api/settings", #"{"period_end":null}"#))["period_end"] is NSNull)
+        // SPEC §3 `name`: "" until given, trimmed, kept by later changes of other fields.
+        #expect(json(send(app, "GET", "/api/settings"))["name"] as? String == "")
+        #expect(json(send(app, "POST", "/api/settings", #"{"name":"  Anna Example  "}"#))["name"] as? String == "Anna Example")
+        #expect(json(send(app, "POST", "/api/settings", #"{"daily_required_minutes":420}"#))["name"] as? String == "Anna Example")
+        #expect(try app.database.settings().name == "Anna Example")
+        let hundred = String(repeating: "é", count: 100)
+        #expect(json(send(app, "POST", "/api/settings", #"{"name":"\#(hundred)"}"#))["name"] as? String == hundred)
     }
 
     @Test(arguments: [
@@ -32,6 +39,7 @@ func jsonArray(_ response: Response) -> [[String: Any]] {
         (#"{"daily_required_minutes":-1}"#, 422), (#"{"timezone":"Mars/Base"}"#, 422), (#"{"timezone":"EST"}"#, 422),
         (#"{"daily_required_minutes":7.5}"#, 400), (#"{"daily_required_minutes":"480"}"#, 400),
         (#"{"working_days":"mon"}"#, 400), (#"{"period_end":5}"#, 400), ("[]", 400), ("", 400), ("{", 400),
+        ("{\"name\":\"\(String(repeating: "x", count: 101))\"}", 422), (#"{"name":"two\nlines"}"#, 422), (#"{"name":7}"#, 400),
     ])
     func badSettingsChangeNothing(body: String, status: Int) throws {
         let app = try makeApp()
