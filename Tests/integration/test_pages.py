@@ -618,3 +618,74 @@ def test_the_chart_colours_stand_out_in_both_schemes(site):
         measured = driver.execute_script(ratios)
         assert all(ratio >= 3 for ratio in measured.values()), (scheme, measured)
     color_scheme(driver, "light")
+
+
+def test_on_a_phone_and_a_laptop_no_figure_wraps_no_column_is_cut_and_labels_read(site):
+    """What a person saw on a phone: dates broken inside ("2026-/11-01"), Remove and Edit
+    cut off on Days and Absences, the timeline's hour labels about 6 px, the Today card's
+    figure wrapping. At 390 and 1280 px, light and dark: each card's figure is one line
+    that fits; every table's last column is inside the screen and no date wraps; the
+    timeline's labels are at least 11 px as rendered from the SVG."""
+    stack, setup, driver = site
+    requests.post(stack.url + "/api/absences", json={"from": setup.tuesday.isoformat(), "to": setup.tuesday.isoformat(),
+                                                     "kind": "sick", "note": "a cold"}, timeout=10)
+    try:
+        for scheme in ("light", "dark"):
+            color_scheme(driver, scheme)
+            for width, height in SIZES.values():
+                driver.set_window_size(width, height)
+                open_page(driver, stack, "/dashboard")
+                for text, overflow, lines in driver.execute_script("""
+                        return [...document.querySelectorAll('.card .big')].map(b => [b.innerText, b.scrollWidth - b.clientWidth,
+                            b.getClientRects().length === 1 ? Math.round(b.getBoundingClientRect().height /
+                            parseFloat(getComputedStyle(b).lineHeight || getComputedStyle(b).fontSize)) : 9]);"""):
+                    assert overflow <= 0, f"{text!r} overflows its card at {width} px"
+                    assert "\n" not in text, f"{text!r} wraps at {width} px"
+                for path, table in ((f"/corrections?from={setup.start}&to={setup.today}", "days"), ("/absences", "absence-list")):
+                    open_page(driver, stack, path)
+                    cut = driver.execute_script("""
+                        const table = document.getElementById(arguments[0]), screen = document.documentElement.clientWidth;
+                        const cells = [...table.querySelectorAll('tbody tr:not(.history):not(.week-total) > :last-child')];
+                        const cut = cells.filter(c => c.getBoundingClientRect().right > screen + 0.5).length;
+                        // A date's lines: one box per line of its text.
+                        const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el.firstChild || el);
+                                                return r.getClientRects().length; };
+                        const dates = [...table.querySelectorAll('tbody th[scope=row] > a, tbody td:first-child')]
+                            .filter(d => /^\d{4}-\d{2}-\d{2}$/.test(d.textContent.trim()) && lines(d) > 1);
+                        return [cut, dates.map(d => d.textContent)];""", table)
+                    assert cut[0] == 0, f"{table}: {cut[0]} rows' last column beyond the screen at {width} px"
+                    assert cut[1] == [], f"{table}: dates that wrap at {width} px: {cut[1]}"
+                open_page(driver, stack, f"/days/{setup.tuesday}")
+                sizes = driver.execute_script("""
+                    const svg = document.getElementById('timeline');
+                    return [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).display !== 'none')
+                        .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize) * svg.getScreenCTM().a]);""")
+                assert len(sizes) >= 5, sizes
+                small = [(label, round(size, 1)) for label, size in sizes if size < 11]
+                assert not small, f"timeline labels under 11 px at {width} px: {small}"
+    finally:
+        color_scheme(driver, "light")
+        driver.set_window_size(*SIZES["desktop"])
+        requests.delete(stack.url + f"/api/absences/{setup.tuesday}", timeout=10)
+
+
+def test_settings_fold_the_holidays_of_other_years(site):
+    stack, setup, driver = site
+    years = [setup.today.year - 2, setup.today.year, setup.today.year + 3]
+    for year in years:
+        assert requests.post(stack.url + "/api/holidays", json={"date": f"{year}-08-15", "name": f"Test {year}"},
+                             timeout=10).status_code == 201
+    try:
+        open_page(driver, stack, "/settings")
+        folded = {int(d.get_attribute("id").split("-")[1]): d.get_attribute("open") is not None
+                  for d in driver.find_elements(By.CSS_SELECTOR, "#holiday-list details")}
+        assert folded[setup.today.year] and not folded[years[0]] and not folded[years[2]], folded
+        # A holiday added for a folded year opens its year.
+        driver.find_element(By.ID, "holiday-date").send_keys(typed_date(date(years[0], 12, 26)))
+        driver.find_element(By.ID, "holiday-name").send_keys("Boxing Day")
+        submit(driver.find_element(By.ID, "holiday-form"))
+        assert driver.find_element(By.ID, f"holidays-{years[0]}").get_attribute("open") is not None
+        assert "Boxing Day" in driver.find_element(By.ID, f"holidays-{years[0]}").text
+    finally:
+        for day in [f"{y}-08-15" for y in years] + [f"{years[0]}-12-26"]:
+            requests.delete(stack.url + f"/api/holidays/{day}", timeout=10)

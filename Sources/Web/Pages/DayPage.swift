@@ -11,7 +11,16 @@ enum DayPage {
     /// is drawn that much narrower or wider.
     struct Timeline {
         struct Block { let x: Int; let width: Int; let label: String; let manual: Bool }
-        struct Tick { let x: Int; let label: String?; let major: Bool }
+        struct Tick {
+            let x: Int
+            let label: String?
+            let major: Bool
+            /// A label a phone leaves out (every sixth hour and the day's end stay), so the
+            /// rest can be large enough to read.
+            let minor: Bool
+            /// The first and last labels keep inside the drawing.
+            let anchor: String
+        }
         let width: Int
         /// The drawing's width with room for the first and last label.
         let viewWidth: Int
@@ -167,7 +176,9 @@ enum DayPage {
         // Every third hour is named, and the day's end when there is room after the last.
         let named = { (offset: Int) in offset % 180 == 0 ? offset < length - 90 || offset == length : offset == length && length % 180 >= 120 }
         let ticks = stride(from: 0, through: length, by: 60).map { offset in
-            Timeline.Tick(x: offset, label: named(offset) ? clock(dayStart + Int64(offset)) : nil, major: named(offset))
+            Timeline.Tick(x: offset, label: named(offset) ? clock(dayStart + Int64(offset)) : nil, major: named(offset),
+                          minor: named(offset) && offset % 360 != 0 && offset != length,
+                          anchor: offset == 0 ? "start" : offset == length ? "end" : "middle")
         }
         let blocks = runs(of: minutes).map { run in
             Timeline.Block(x: Int(run.start - dayStart), width: Int(run.end - run.start),

@@ -149,6 +149,17 @@ enum SettingsPage {
         let removable: Bool
     }
     struct HolidayRow { let date: String; let weekday: String; let name: String; let removable: Bool }
+
+    /// A year's holidays, folded unless it is this year, the next, or the year of a
+    /// holiday just added: an imported feed's many years do not bury the forms below.
+    struct HolidayYear {
+        let year: Int
+        let count: Int
+        /// One holiday: "holiday", not "holidays".
+        let one: Bool
+        let open: Bool
+        let rows: [HolidayRow]
+    }
     struct BookingRow { let id: Int64; let date, kind, minutes, note: String; let removable: Bool }
     struct ChangeRow { let at, subject, before, after: String }
     struct Imported {
@@ -189,6 +200,7 @@ enum SettingsPage {
         let changeFromError, changeHoursError: String?
         let ruleOptions: [Option]
         let holidays: [HolidayRow]
+        let holidayYears: [HolidayYear]
         let hasHolidays: Bool
         let holidayDate, holidayName: String
         let holidayDateError, holidayNameError: String?
@@ -315,7 +327,8 @@ enum SettingsPage {
         var typed = HolidayForm(date: fields["date"].trimmingWhitespace, name: fields["name"])
         do {
             _ = try Holidays.save(context, date: typed.date, name: typed.name)
-            return .seeOther("/settings?saved=holiday#holidays")
+            let year = LocalDate(typed.date).map { "&year=\($0.year)" } ?? ""
+            return .seeOther("/settings?saved=holiday\(year)#holidays")
         } catch let error as ValidationError {
             typed.errors.add(error)
         }
@@ -446,9 +459,15 @@ enum SettingsPage {
         var forms = Forms(settings, schedule: schedule, today: today)
         typed(&forms)
         let signedThrough = try context.database.latestSignedMonth()?.last
-        let holidays = try context.database.holidays().map { holiday in
+        let stored = try context.database.holidays()
+        let holidays = stored.map { holiday in
             HolidayRow(date: holiday.date.description, weekday: weekdayNames[holiday.date.weekday]!, name: holiday.name,
                        removable: signedThrough.map { holiday.date > $0 } ?? true)
+        }
+        let added = try context.request.queryItems["year"].flatMap { Int($0) }
+        let holidayYears = Dictionary(grouping: zip(stored, holidays), by: { $0.0.date.year }).sorted { $0.key < $1.key }.map {
+            HolidayYear(year: $0.key, count: $0.value.count, one: $0.value.count == 1,
+                        open: $0.key == today.year || $0.key == today.year + 1 || $0.key == added, rows: $0.value.map(\.1))
         }
         let general = forms.general, simple = forms.simple, change = forms.change, holiday = forms.holiday, booking = forms.booking
         let bookings = try context.database.bookings().map { booking in
@@ -487,7 +506,7 @@ enum SettingsPage {
             ruleOptions: WorkRules.allCases.map {
                 Option(value: $0.rawValue, label: $0 == .de ? "German working-time law (ArbZG)" : "None", checked: change.workRules == $0.rawValue)
             },
-            holidays: holidays, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
+            holidays: holidays, holidayYears: holidayYears, hasHolidays: !holidays.isEmpty, holidayDate: holiday.date, holidayName: holiday.name,
             holidayDateError: holiday.errors[.date], holidayNameError: holiday.errors[.name],
             imported: imported, importError: forms.importError,
             activityWatch: forms.activityWatch, activityWatchError: forms.activityWatchError,
