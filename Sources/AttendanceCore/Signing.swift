@@ -70,8 +70,10 @@ public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var first: LocalDate { LocalDate(year: year, month: month, day: 1)! }
     public var last: LocalDate { LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))! }
-    public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
-    public var previous: Month { month == 1 ? Month(year: year - 1, month: 12)! : Month(year: year, month: month - 1)! }
+    /// The month after; nil after 9999-12.
+    public var next: Month? { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
+    /// The month before; nil before 0001-01.
+    public var previous: Month? { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
 
     public var description: String {
         (year < 1000 ? String(repeating: "0", count: 4 - String(year).count) : "") + "\(year)-" + (month < 10 ? "0\(month)" : "\(month)")

@@ -356,6 +356,20 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
         #expect(may.contains(#"<a href="/days/2024-05-27">"#))
     }
 
+    /// The first and the last day and month there are: no link to a date that cannot be.
+    @Test func theCalendarsEdgesOfferNoLinkBeyond() throws {
+        let app = try makePageApp()
+        let last = html(send(app, "GET", "/report?month=9999-12"))
+        #expect(last.contains(#"id="previous-month">← 9999-11<"#) && !last.contains(#"id="next-month""#))
+        let first = html(send(app, "GET", "/report?month=0001-01"))
+        #expect(first.contains(#"id="next-month">0001-02 →<"#) && !first.contains(#"id="previous-month""#))
+        let lastDay = send(app, "GET", "/days/9999-12-31")
+        #expect(lastDay.status == 200 && !html(lastDay).contains(#"id="next-day""#) && html(lastDay).contains("9999-12-30"))
+        let firstDay = send(app, "GET", "/days/0001-01-01")
+        #expect(firstDay.status == 200 && !html(firstDay).contains(#"id="previous-day""#) && html(firstDay).contains("0001-01-02"))
+        #expect(send(app, "GET", "/days/10000-01-01").status == 404)
+    }
+
     @Test func theDayPageAndTheReport() throws {
         let app = try makePageApp()
         let day = html(send(app, "GET", "/days/2024-05-28"))

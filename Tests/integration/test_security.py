@@ -1,5 +1,6 @@
 """Local security and response headers (issue: hardening): what other local users can
 reach, and the headers every kind of response carries."""
+import json
 import os
 import stat
 
@@ -70,3 +71,30 @@ def test_errors_nginx_makes_itself_are_json(stack, method, path, headers, status
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/json"
     assert isinstance(response.json()["error"], str)
+
+
+def raw_answer(stack, request):
+    """Status and body of a request written byte by byte (what requests would not send)."""
+    import socket
+    host, port = stack.url.split("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode(errors="replace"), body
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /static/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 403),           # a folder
+    (b"POST /static/style.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 405),
+    (b"POST /api/heartbeat HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n", 501),
+    (b"GET /api/days HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n", 505),
+    (b"GET /api/days HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\nConnection: close\r\n\r\n", 501),
+])
+def test_the_web_servers_own_errors_answer_json_too(stack, request_bytes, status):
+    got, head, body = raw_answer(stack, request_bytes)
+    assert got == status, head
+    assert "application/json" in head.lower(), head
+    assert json.loads(body)["error"], body

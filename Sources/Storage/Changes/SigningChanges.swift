@@ -197,7 +197,7 @@ public struct UnsignMonth: Change {
         try db.execute(sql: "INSERT INTO month_event (month, event, at, digest, reason) VALUES (?, 'unsigned', ?, ?, ?)",
                        arguments: [month.description, now, digest, reason])
         try AppDatabase.log(db, at: now, "\(month.name)", from: "signed (digest \(digest.prefix(16)))", to: "open: \(reason)")
-        try AppDatabase.recacheBoundary(db, old: span.last.last, new: span.first == month ? nil : month.previous.last)
+        try AppDatabase.recacheBoundary(db, old: span.last.last, new: span.first == month ? nil : month.previous?.last)
         return try AppDatabase.monthState(db, month)!
     }
 }

@@ -50,7 +50,9 @@ enum DayPage {
     }
 
     struct Model {
-        let date, weekday, previous, next: String
+        let date, weekday: String
+        /// The days either side; nil before 0001-01-01 and past 9999-12-31.
+        let previous, next: String?
         let hours: Int
         let saved: String?
         let timeline: Timeline
@@ -222,7 +224,8 @@ enum DayPage {
         }
         let model = Model(
             date: date.description, weekday: SettingsPage.weekdayNames[date.weekday]!,
-            previous: date.adding(days: -1).description, next: date.adding(days: 1).description, hours: length / 60,
+            previous: date.year == 1 && date.month == 1 && date.day == 1 ? nil : date.adding(days: -1).description,
+            next: date.year == 9999 && date.month == 12 && date.day == 31 ? nil : date.adding(days: 1).description, hours: length / 60,
             saved: saved, timeline: timeline,
             sessions: sessions.map {
                 SessionRow(start: clock($0.start), end: clock($0.end), minutes: Format.duration($0.minutes),

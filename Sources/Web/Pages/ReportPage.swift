@@ -11,7 +11,9 @@ enum ReportPage {
     }
 
     struct Model {
-        let title, month, previous, next: String
+        let title, month: String
+        /// The months either side; nil past 9999-12 and before 0001-01.
+        let previous, next: String?
         /// Whose timesheet: the `name` setting, else the login on a server of several people.
         let whose: String?
         /// "2026-12-03 15:47" on the person's clock.
@@ -156,7 +158,7 @@ enum ReportPage {
         let printedOn = "\(zone.localDate(ofMinute: nowMinute)) \(zone.clock(minute: nowMinute))"
         let model = Model(
             title: month.name, month: month.description,
-            previous: month.previous.description, next: month.next.description, whose: whose, printedOn: printedOn,
+            previous: month.previous?.description, next: month.next?.description, whose: whose, printedOn: printedOn,
             balanceBeforeLabel: first <= settings.periodStart ? "Carried over into the period (it starts \(settings.periodStart))"
                 : "Balance on \(first.adding(days: -1))",
             rows: rows,
