@@ -208,7 +208,7 @@ func location(_ response: Response) -> String? { response.headers.first { $0.0 =
 
     @Test func holidaysAreAddedAndRemovedThroughForms() throws {
         let app = try makePageApp()
-        #expect(location(form(app, "/settings/holidays", [("date", "2024-05-29"), ("name", "Feiertag")])) == "/settings?saved=holiday#holidays")
+        #expect(location(form(app, "/settings/holidays", [("date", "2024-05-29"), ("name", "Feiertag")])) == "/settings?saved=holiday&year=2024#holidays")
         #expect(try app.database.holidays().map(\.name) == ["Feiertag"])
         #expect(html(send(app, "GET", "/dashboard")).contains(#"id="balance">+13:00<"#))  // Wednesday expects nothing now
         let bad = form(app, "/settings/holidays", [("date", "2024-05-30"), ("name", "  ")])

@@ -3,7 +3,9 @@ import AttendanceCore
 /// The dashboard's two charts, drawn on the server as SVG like the day's timeline: no
 /// chart library to download, readable without JavaScript and in print, colours from the
 /// stylesheet (dark mode included), each bar a link to its day with its figures as a
-/// `<title>` tooltip. The figures ride along as `data-` attributes, exactly.
+/// `<title>` tooltip. The figures ride along as `data-` attributes, exactly. The drawing
+/// is written here as one string (`svg`), its text escaped: through the template engine,
+/// its some 600 values cost four times the rest of the page.
 enum DashboardCharts {
     /// The drawing's size in SVG units; the page scales it to the figure's width.
     static let width = 376.0
@@ -37,6 +39,8 @@ enum DashboardCharts {
         let ticks: [Tick]
         let labels: [DayLabel]
         let description: String
+        /// The drawing (`markup`), for the template.
+        var svg = ""
     }
 
     struct Marker { let x, y, title: String }
@@ -53,6 +57,8 @@ enum DashboardCharts {
         let markers: [Marker]
         let description: String
         let isEmpty: Bool
+        /// The drawing (`markup`), for the template.
+        var svg = ""
     }
 
     /// A step in whole hours giving at most about five ticks over `span` minutes.
@@ -62,9 +68,12 @@ enum DashboardCharts {
         return step * 60
     }
 
+    /// A coordinate to a tenth, as short as it can be (`12.3`, `7`): by integers, since
+    /// the line alone has some 700 of them on the busiest page.
     static func number(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        let tenths = Int((value * 10).rounded())
+        let whole = String(abs(tenths) / 10), fraction = abs(tenths) % 10
+        return (tenths < 0 ? "-" : "") + (fraction == 0 ? whole : whole + "." + String(fraction))
     }
 
     /// The last `days` days through `today`: worked against the day's scheduled hours.
@@ -107,8 +116,10 @@ enum DashboardCharts {
                 : DayLabel(x: number(left + (Double($0) + 0.5) * slot), text: String(recent[$0].date.description.dropFirst(5)))
         }
         let worked = recent.reduce(0) { $0 + $1.effective }
-        return Daily(bars: bars, ticks: ticks, labels: labels,
-                     description: "Worked per day from \(recent.first!.date) to \(today): \(Format.duration(worked)) in all")
+        var daily = Daily(bars: bars, ticks: ticks, labels: labels,
+                          description: "Worked per day from \(recent.first!.date) to \(today): \(Format.duration(worked)) in all")
+        daily.svg = daily.markup
+        return daily
     }
 
     /// The cumulative balance of each day of the period from `start` through yesterday.
@@ -120,8 +131,10 @@ enum DashboardCharts {
             return carry
         }
         guard let first = days.first, let last = days.last else {
-            return Balance(points: "", values: "", first: "", zeroY: number(bottom), ticks: [], labels: [], markers: [],
-                           description: "No complete day in the period yet", isEmpty: true)
+            var empty = Balance(points: "", values: "", first: "", zeroY: number(bottom), ticks: [], labels: [], markers: [],
+                                description: "No complete day in the period yet", isEmpty: true)
+            empty.svg = empty.markup
+            return empty
         }
         let low = min(0, values.min()!), high = max(0, values.max()!)
         let step = hourStep(max(60, high - low))
@@ -149,11 +162,71 @@ enum DashboardCharts {
                 lastLabel = x(index)
             }
         }
-        return Balance(points: points, values: values.map(String.init).joined(separator: ","), first: first.date.description,
-                       zeroY: number(y(0)), ticks: ticks, labels: labels, markers: markers,
-                       description: "Balance from \(first.date) to \(last.date): \(Format.signed(values.last!)) at the end",
-                       isEmpty: false)
+        var line = Balance(points: points, values: values.map(String.init).joined(separator: ","), first: first.date.description,
+                           zeroY: number(y(0)), ticks: ticks, labels: labels, markers: markers,
+                           description: "Balance from \(first.date) to \(last.date): \(Format.signed(values.last!)) at the end",
+                           isEmpty: false)
+        line.svg = line.markup
+        return line
     }
 
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+}
+
+extension DashboardCharts {
+    /// Text for an element or an attribute value.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func grid(_ ticks: [Tick]) -> String {
+        ticks.map { #"<line class="grid" x1="58" x2="370" y1="\#($0.y)" y2="\#($0.y)"></line><text class="value" x="53" y="\#($0.y)" dy="4" text-anchor="end">\#(escaped($0.label))</text>"# }.joined()
+    }
+
+    static func labels(_ labels: [DayLabel]) -> String {
+        labels.map { #"<text class="day" x="\#($0.x)" y="174" text-anchor="\#($0.anchor)">\#(escaped($0.text))</text>"# }.joined()
+    }
+}
+
+extension DashboardCharts.Daily {
+    /// What goes inside `<svg id="daily-chart">` after its `<title>`.
+    var markup: String {
+        DashboardCharts.grid(ticks) + bars.map { bar in
+            var out = #"<a href="/days/\#(bar.date)"><g class="bar" data-date="\#(bar.date)" data-effective="\#(bar.effective)" data-expected="\#(bar.expected)" data-absent="\#(bar.absent)" data-holiday="\#(bar.holiday)"><title>\#(DashboardCharts.escaped(bar.title))</title>"#
+            out += #"<rect class="hit" x="\#(bar.x)" y="8" width="\#(bar.width)" height="148"></rect>"#
+            out += #"<rect class="worked" x="\#(bar.x)" y="\#(bar.workedY)" width="\#(bar.width)" height="\#(bar.workedHeight)"></rect>"#
+            out += #"<rect class="absent" x="\#(bar.x)" y="\#(bar.absentY)" width="\#(bar.width)" height="\#(bar.absentHeight)"></rect>"#
+            out += #"<rect class="holiday" x="\#(bar.x)" y="\#(bar.holidayY)" width="\#(bar.width)" height="\#(bar.holidayHeight)"></rect>"#
+            if let scheduled = bar.scheduledY {
+                out += #"<rect class="scheduled" x="\#(bar.x)" y="\#(scheduled)" width="\#(bar.width)" height="2.5" transform="translate(0 -1.25)"></rect>"#
+            }
+            return out + "</g></a>"
+        }.joined() + DashboardCharts.labels(labels)
+    }
+}
+
+extension DashboardCharts.Balance {
+    /// What goes inside `<svg id="balance-chart">` after its `<title>`.
+    var markup: String {
+        guard !isEmpty else {
+            return #"<text class="value" x="188" y="90" text-anchor="middle">\#(DashboardCharts.escaped(description))</text>"#
+        }
+        return DashboardCharts.grid(ticks)
+            + #"<line class="zero" x1="58" x2="370" y1="\#(zeroY)" y2="\#(zeroY)"></line>"#
+            + #"<polyline class="balance" points="\#(points)" data-first="\#(first)" data-values="\#(values)"></polyline>"#
+            + markers.map { #"<circle class="marker" cx="\#($0.x)" cy="\#($0.y)" r="3"><title>\#(DashboardCharts.escaped($0.title))</title></circle>"# }.joined()
+            + DashboardCharts.labels(labels)
+    }
 }
