@@ -198,11 +198,12 @@ def test_a_full_disk_is_a_json_507_and_nothing_acknowledged_is_lost(web_server):
             acknowledged = set()
             assert beat(stack, first).status_code == 200
             acknowledged.add(first)
-            with open(mount / "filler", "wb") as filler:  # everything the disk has left
+            # Everything the disk has left; unbuffered, so that what did not fit is not
+            # flushed again (and refused again) when the file is closed.
+            with open(mount / "filler", "wb", buffering=0) as filler:
                 try:
                     while True:
                         filler.write(b"\0" * 65536)
-                        filler.flush()
                 except OSError:
                     pass
             refused = None
