@@ -653,7 +653,7 @@ def test_on_a_phone_and_a_laptop_no_figure_wraps_no_column_is_cut_and_labels_rea
                         const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el.firstChild || el);
                                                 return r.getClientRects().length; };
                         const dates = [...table.querySelectorAll('tbody th[scope=row] > a, tbody td:first-child')]
-                            .filter(d => /^\d{4}-\d{2}-\d{2}$/.test(d.textContent.trim()) && lines(d) > 1);
+                            .filter(d => /^\\d{4}-\\d{2}-\\d{2}$/.test(d.textContent.trim()) && lines(d) > 1);
                         return [cut, dates.map(d => d.textContent)];""", table)
                     assert cut[0] == 0, f"{table}: {cut[0]} rows' last column beyond the screen at {width} px"
                     assert cut[1] == [], f"{table}: dates that wrap at {width} px: {cut[1]}"
