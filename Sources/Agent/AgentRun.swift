@@ -123,6 +123,8 @@ public struct AgentRun {
     }
 
     func noteClock(_ correction: Int64) {
+        // Each batch of the queue answers too: only a new figure is saved and logged.
+        guard measured.correction != correction else { return }
         let before = measured.correction ?? ClockState.load(paths)
         measured.correction = correction
         try? ClockState.save(correction, paths)

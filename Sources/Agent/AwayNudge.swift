@@ -61,10 +61,10 @@ public enum AwayNudge {
         return Absence(start: start, last: last)
     }
 
-    static func save(_ absence: Absence?, _ paths: AgentPaths) {
-        let text = absence.map { "\($0.start) \($0.last)\n" }
-        guard FileText.read(paths.awayFile) != text else { return }
-        if let text {
+    /// Writes `absence` when it differs from `stored` (what `load` read this run).
+    static func save(_ absence: Absence?, over stored: Absence?, _ paths: AgentPaths) {
+        guard absence != stored else { return }
+        if let text = absence.map({ "\($0.start) \($0.last)\n" }) {
             try? FileText.replace(paths.awayFile, with: text)
         } else {
             unlink(paths.awayFile)
@@ -76,8 +76,9 @@ public enum AwayNudge {
     /// answers; never printed, one log line).
     public static func run(presence: Presence, now: Int64, minutes: Int, heartbeatURL: String,
                            paths: AgentPaths, log: AgentLog, bus: SessionBus?) {
-        let (keep, tell) = step(load(paths), presence, now: now, minutes: minutes)
-        save(keep, paths)
+        let stored = load(paths)
+        let (keep, tell) = step(stored, presence, now: now, minutes: minutes)
+        save(keep, over: stored, paths)
         guard let tell else { return }
         let message = self.message(start: tell.start, end: tell.end, heartbeatURL: heartbeatURL)
         let away = "away \(Clock.localTime(tell.start))–\(Clock.localTime(tell.end)) (\((tell.end - tell.start) / 60) min)"

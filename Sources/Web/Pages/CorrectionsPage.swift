@@ -195,8 +195,8 @@ enum CorrectionsPage {
         let through = min(last, today.adding(days: -1))
         let label = "Week from \(monday)" + (through < last && through >= monday ? ", through \(through)" : "")
         guard through >= monday else {
-            let today = last >= today && monday <= today
-            return WeekTotal(label: label + (today ? " (in progress)" : " (to come)"), worked: "", expected: "", counted: "",
+            let holdsToday = monday <= today && today <= last
+            return WeekTotal(label: label + (holdsToday ? " (in progress)" : " (to come)"), worked: "", expected: "", counted: "",
                              difference: "", tone: "")
         }
         let totals = ledger.totals(from: monday, to: through)
