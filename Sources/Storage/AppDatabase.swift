@@ -310,7 +310,7 @@ public struct AppDatabase: Sendable {
         self.store = store
         ingest = GroupCommit { jobs in
             guard !store.readOnly else { throw StorageFault.readOnly }
-            return try store.writer.write { db in try jobs.map { try Self.recordHeartbeats(db, $0.0, receivedAt: $0.1) } }
+            return try store.writer.write { db in try Self.recordHeartbeats(db, jobs) }
         }
     }
 
@@ -360,7 +360,9 @@ public struct AppDatabase: Sendable {
         try ingest.run((beats, receivedAt))
     }
 
-    static func recordHeartbeats(_ db: Database, _ beats: [HeartbeatMinute], receivedAt: Int64) throws -> IngestResult {
+    /// The heartbeats of several requests (each with its time of arrival), in one
+    /// transaction: one outcome per request, in order.
+    static func recordHeartbeats(_ db: Database, _ requests: [([HeartbeatMinute], Int64)]) throws -> [IngestResult] {
         let buckets = try Self.buckets(db)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO heartbeat (minute, host, received_at) VALUES (?, ?, ?)
@@ -381,23 +383,29 @@ public struct AppDatabase: Sendable {
             WHERE ?2 > last_minute
             """)
         var stale = Set<LocalDate>()
-        var result = IngestResult(accepted: 0, duplicates: 0)
-        for beat in beats {
-            try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
-            guard db.changesCount == 1 else {
-                result.duplicates += 1
-                continue
-            }
-            result.accepted += 1
-            // The first host in a minute makes it recorded; later hosts change nothing.
-            // A minute only a snapshot holds (rule 11) counts on no date.
-            if try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1, let date = buckets.date(ofMinute: beat.minute) {
+        let results = try requests.map { beats, receivedAt in
+            var result = IngestResult(accepted: 0, duplicates: 0)
+            for beat in beats {
+                try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
+                guard db.changesCount == 1 else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.accepted += 1
+                // A minute only a snapshot holds (rule 11) counts on no date.
+                guard let date = buckets.date(ofMinute: beat.minute) else { continue }
+                // After its date's last worked minute, no host had recorded the minute (the
+                // cache equals a recount, so every recorded minute is at most the last).
                 try append.execute(arguments: [date, beat.minute, RuleOutcome.shortestBreak])
-                if db.changesCount == 0, try !insertLate(db, beat.minute, on: date, buckets: buckets) { stale.insert(date) }
+                if db.changesCount == 1 { continue }
+                // Any other: the first host in a minute makes it recorded; later hosts change nothing.
+                guard try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 else { continue }
+                if try !insertLate(db, beat.minute, on: date, buckets: buckets) { stale.insert(date) }
             }
+            return result
         }
         for date in stale { try recache(db, dates: date...date) }
-        return result
+        return results
     }
 
     /// A newly recorded minute a little before its date's last worked one (requests that

@@ -5,15 +5,24 @@ import Foundation
 /// after the commit that holds it, so an acknowledged heartbeat is as durable as before;
 /// what changes is that several requests share one `BEGIN … COMMIT` and one write to the
 /// WAL instead of queueing for the single writer one by one.
+///
+/// Every waiting request sleeps on a semaphore of its own: a finished write wakes exactly
+/// the requests it held, and hands the writing over to the oldest request that arrived
+/// meanwhile, which then writes everything waiting. No request is woken only to find it
+/// must sleep again, as all of them were by a shared condition's broadcast.
 final class GroupCommit<Job, Outcome>: @unchecked Sendable {
     private final class Ticket {
         let job: Job
+        /// Set, under the lock, before `woken` is signalled; nil when woken to write.
         var outcome: Result<Outcome, any Error>?
+        let woken = DispatchSemaphore(value: 0)
         init(_ job: Job) { self.job = job }
     }
 
-    private let condition = NSCondition()
+    private let lock = NSLock()
+    /// Requests waiting for the next write, oldest first.
     private var pending: [Ticket] = []
+    /// A request is writing, or has been handed the writing and is about to.
     private var writing = false
     /// Writes jobs in one transaction, one outcome per job in order; throws to roll all back.
     private let writeAll: ([Job]) throws -> [Outcome]
@@ -25,33 +34,40 @@ final class GroupCommit<Job, Outcome>: @unchecked Sendable {
     /// written never takes the others down with it.
     func run(_ job: Job) throws -> Outcome {
         let ticket = Ticket(job)
-        condition.lock()
+        lock.lock()
         pending.append(ticket)
-        while ticket.outcome == nil {
-            if writing {
-                condition.wait()
-                continue
-            }
-            writing = true
-            let group = pending
-            pending = []
-            condition.unlock()
-            let outcomes = write(group)
-            condition.lock()
-            for (member, outcome) in zip(group, outcomes) { member.outcome = outcome }
-            writing = false
-            condition.broadcast()
-        }
-        condition.unlock()
+        let writes = !writing
+        writing = true
+        lock.unlock()
+        // Woken either with an outcome (another request wrote this job) or to write.
+        if !writes { ticket.woken.wait() }
+        if ticket.outcome == nil { writeWaiting(leader: ticket) }
         return try ticket.outcome!.get()
     }
 
-    private func write(_ group: [Ticket]) -> [Result<Outcome, any Error>] {
+    /// Writes every waiting job (the leader's among them), wakes the requests it held,
+    /// and hands the writing to the oldest request that came in meanwhile, if any.
+    private func writeWaiting(leader: Ticket) {
+        lock.lock()
+        let group = pending
+        pending = []
+        lock.unlock()
+        let outcomes = write(group.map(\.job))
+        lock.lock()
+        for (member, outcome) in zip(group, outcomes) { member.outcome = outcome }
+        let next = pending.first
+        if next == nil { writing = false }
+        lock.unlock()
+        for member in group where member !== leader { member.woken.signal() }
+        next?.woken.signal()
+    }
+
+    private func write(_ jobs: [Job]) -> [Result<Outcome, any Error>] {
         do {
-            return try writeAll(group.map(\.job)).map { .success($0) }
+            return try writeAll(jobs).map { .success($0) }
         } catch {
-            guard group.count > 1 else { return [.failure(error)] }
-            return group.map { member in Result { try writeAll([member.job])[0] } }
+            guard jobs.count > 1 else { return [.failure(error)] }
+            return jobs.map { job in Result { try writeAll([job])[0] } }
         }
     }
 }

@@ -39,6 +39,64 @@ func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
         #expect(try db.dailyCacheIsConsistent())
     }
 
+    /// Requests written in groups (as group commit writes them): out of order, two
+    /// hosts in a minute, late minutes, repeats and entries on some days — each request's
+    /// counts are its own, and the cache equals a recount from the heartbeats.
+    @Test func requestsWrittenTogetherKeepTheCacheEqualToARecount() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let db = try freshDatabase()
+            let start = minute("2024-06-03T06:00:00+02:00")
+            // An entry on the third day only: the first two take the in-place updates.
+            _ = try db.apply(AddEntry(start: start + 2 * 1440 + 200, end: start + 2 * 1440 + 260, note: "meeting", source: .manual), at: start)
+            var stored = Set<String>()
+            var requests: [([HeartbeatMinute], Int64)] = []
+            var expected: [IngestResult] = []
+            for _ in 0..<40 {
+                var beats: [HeartbeatMinute] = []
+                for _ in 0..<Int.random(in: 1...5, using: &generator) {
+                    // Mostly in order, some minutes back (a break's length or less), some hours
+                    // back, across three days.
+                    let base = start + Int64(requests.count * 90)
+                    let offset = [Int64.random(in: -3...3, using: &generator), Int64.random(in: -3...3, using: &generator),
+                                  Int64.random(in: -16...0, using: &generator),
+                                  Int64.random(in: -300 ... -17, using: &generator)].randomElement(using: &generator)!
+                    beats.append(HeartbeatMinute(minute: base + offset, host: ["a", "b"].randomElement(using: &generator)!))
+                }
+                var result = IngestResult(accepted: 0, duplicates: 0)
+                for beat in beats {
+                    if stored.insert("\(beat.minute) \(beat.host)").inserted { result.accepted += 1 } else { result.duplicates += 1 }
+                }
+                requests.append((beats, 1))
+                expected.append(result)
+            }
+            // In groups of one to six requests, each group in one transaction.
+            var results: [IngestResult] = []
+            var rest = requests[...]
+            while !rest.isEmpty {
+                let group = Array(rest.prefix(Int.random(in: 1...6, using: &generator)))
+                rest = rest.dropFirst(group.count)
+                results += try db.writer.write { db in try AppDatabase.recordHeartbeats(db, group) }
+            }
+            #expect(results == expected)
+            #expect(try db.heartbeatCount() == stored.count)
+            #expect(try db.dailyCacheIsConsistent())
+        }
+    }
+
+    /// A second host's heartbeat for a minute that came late (before the day's last one)
+    /// adds nothing: the minute was recorded by the first.
+    @Test func aSecondHostInALateMinuteCountsOnce() throws {
+        let db = try freshDatabase()
+        let m = minute("2024-06-03T09:00:00+02:00")
+        let requests = [[HeartbeatMinute(minute: m + 3, host: "a")], [HeartbeatMinute(minute: m + 1, host: "a")],
+                        [HeartbeatMinute(minute: m + 1, host: "b")]]
+        _ = try db.writer.write { db in try AppDatabase.recordHeartbeats(db, requests.map { ($0, 1) }) }
+        let day = LocalDate("2024-06-03")!
+        #expect(try db.recordedMinutes(from: day, to: day) == [day: 2])
+        #expect(try db.dailyCacheIsConsistent())
+    }
+
     @Test func minutesAreBucketedInTheConfiguredZone() throws {
         let db = try freshDatabase(zone: "America/New_York")
         _ = try db.recordHeartbeats([HeartbeatMinute(minute: minute("2024-01-01T03:00:00Z"), host: "")], receivedAt: 1)
