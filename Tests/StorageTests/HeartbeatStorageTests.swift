@@ -58,9 +58,9 @@ func minute(_ text: String) -> Int64 { Timestamp.epochSeconds(text)! / 60 }
                     // Mostly in order, some minutes back (a break's length or less), some hours
                     // back, across three days.
                     let base = start + Int64(requests.count * 90)
-                    let offset = [Int64.random(in: -3...3, using: &generator), Int64.random(in: -3...3, using: &generator),
-                                  Int64.random(in: -16...0, using: &generator),
-                                  Int64.random(in: -300 ... -17, using: &generator)].randomElement(using: &generator)!
+                    let kind = Int.random(in: 0..<10, using: &generator)
+                    let offset = kind < 5 ? Int64.random(in: -3...3, using: &generator)
+                        : kind < 9 ? Int64.random(in: -16...0, using: &generator) : Int64.random(in: -300 ... -17, using: &generator)
                     beats.append(HeartbeatMinute(minute: base + offset, host: ["a", "b"].randomElement(using: &generator)!))
                 }
                 var result = IngestResult(accepted: 0, duplicates: 0)
