@@ -382,27 +382,29 @@ public struct AppDatabase: Sendable {
                 longest_run = max(longest_run, CASE WHEN ?2 - last_minute - 1 >= ?3 THEN 1 ELSE trailing_run + 1 END)
             WHERE ?2 > last_minute
             """)
+        // The requests' minutes in order: requests that overtook each other on the way
+        // (their agents' minutes, or one agent's retries) are written as if they had not,
+        // so most of them still take the in-place append below.
+        let beats = requests.indices.flatMap { index in requests[index].0.lazy.map { (index, $0) } }
+            .sorted { ($0.1.minute, $0.0) < ($1.1.minute, $1.0) }
+        var results = Array(repeating: IngestResult(accepted: 0, duplicates: 0), count: requests.count)
         var stale = Set<LocalDate>()
-        let results = try requests.map { beats, receivedAt in
-            var result = IngestResult(accepted: 0, duplicates: 0)
-            for beat in beats {
-                try insert.execute(arguments: [beat.minute, beat.host, receivedAt])
-                guard db.changesCount == 1 else {
-                    result.duplicates += 1
-                    continue
-                }
-                result.accepted += 1
-                // A minute only a snapshot holds (rule 11) counts on no date.
-                guard let date = buckets.date(ofMinute: beat.minute) else { continue }
-                // After its date's last worked minute, no host had recorded the minute (the
-                // cache equals a recount, so every recorded minute is at most the last).
-                try append.execute(arguments: [date, beat.minute, RuleOutcome.shortestBreak])
-                if db.changesCount == 1 { continue }
-                // Any other: the first host in a minute makes it recorded; later hosts change nothing.
-                guard try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 else { continue }
-                if try !insertLate(db, beat.minute, on: date, buckets: buckets) { stale.insert(date) }
+        for (index, beat) in beats {
+            try insert.execute(arguments: [beat.minute, beat.host, requests[index].1])
+            guard db.changesCount == 1 else {
+                results[index].duplicates += 1
+                continue
             }
-            return result
+            results[index].accepted += 1
+            // A minute only a snapshot holds (rule 11) counts on no date.
+            guard let date = buckets.date(ofMinute: beat.minute) else { continue }
+            // After its date's last worked minute, no host had recorded the minute (the
+            // cache equals a recount, so every recorded minute is at most the last).
+            try append.execute(arguments: [date, beat.minute, RuleOutcome.shortestBreak])
+            if db.changesCount == 1 { continue }
+            // Any other: the first host in a minute makes it recorded; later hosts change nothing.
+            guard try Int.fetchOne(hostsInMinute, arguments: [beat.minute]) == 1 else { continue }
+            if try !insertLate(db, beat.minute, on: date, buckets: buckets) { stale.insert(date) }
         }
         for date in stale { try recache(db, dates: date...date) }
         return results
